@@ -1,0 +1,348 @@
+"""The register's tables.
+
+Conventions (style.md §7): singular lower_snake table names, times end in `_at` and are
+stored in UTC, a naming convention for constraints so Alembic migrations are stable on
+SQLite (batch mode) and PostgreSQL alike. Personal data lives in `member` and
+`registration_draft` only; other tables carry ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class County(Base):
+    """One of the 12 counties (qarqe)."""
+
+    __tablename__ = "county"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_definite: Mapped[str] = mapped_column(String(64))
+    iso_code: Mapped[str] = mapped_column(String(8), unique=True)
+
+
+class Municipality(Base):
+    """One of the 61 municipalities (bashki). `code` prefixes membership numbers."""
+
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_definite: Mapped[str] = mapped_column(String(64))
+    ascii_name: Mapped[str] = mapped_column(String(64))
+    aliases: Mapped[str] = mapped_column(String(255), default="")
+    population_2023: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+class Account(Base):
+    """A Telegram user the bot has talked to: language and reachability, nothing personal."""
+
+    __tablename__ = "account"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8), default="sq")
+    # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RegistrationDraft(Base):
+    """A member's registration in progress: the current step and the answers so far.
+
+    Conversation state lives here, not in process memory, so a restart or a second process
+    continues where the member was.
+    """
+
+    __tablename__ = "registration_draft"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    step: Mapped[str] = mapped_column(String(32))
+    # Set while one field is re-asked from the summary: after it, go back to the summary.
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), nullable=True)
+    full_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), nullable=True
+    )
+    # Data waiting for a yes/no (a merely possible phone number, a fuzzy municipality match,
+    # the choices offered): JSON so the step can be asked again after a restart.
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Consent(Base):
+    """Proof of consent to the privacy notice: who, which text version, when."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    notice_version: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+MEMBER_ACTIVE = ("pending", "approved")
+
+
+class Member(Base):
+    """An entry of the register. status: pending → approved | rejected; withdrawn by the member.
+
+    One active (pending or approved) entry per Telegram account and per phone number:
+    partial unique indexes, so a rejected member may apply again.
+    """
+
+    __tablename__ = "member"
+    __table_args__ = (
+        Index(
+            "uq_member_active_telegram_id",
+            "telegram_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'approved')"),
+            postgresql_where=text("status IN ('pending', 'approved')"),
+        ),
+        Index(
+            "uq_member_active_phone",
+            "phone_e164",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'approved')"),
+            postgresql_where=text("status IN ('pending', 'approved')"),
+        ),
+        Index("ix_member_municipality_status", "municipality_id", "status"),
+        Index("ix_member_status_submitted", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(128))
+    birth_date: Mapped[date] = mapped_column(Date)
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    membership_number: Mapped[str | None] = mapped_column(String(24), nullable=True, unique=True)
+
+
+class MembershipCounter(Base):
+    """Last membership sequence handed out per municipality (numbers like KOR-000042)."""
+
+    __tablename__ = "membership_counter"
+
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+class Role(Base):
+    """A grant: admin (national), coordinator (a county) or chair (a municipality).
+
+    Revoked grants stay, with `revoked_at`, for the audit trail; authorization only reads
+    grants whose `revoked_at` is null.
+    """
+
+    __tablename__ = "role"
+    __table_args__ = (Index("ix_role_active", "telegram_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), nullable=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), nullable=True, index=True
+    )
+    # 'config' for ADMIN_IDS, 'invite' or 'cli'.
+    source: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Invite(Base):
+    """A single-use invitation to a role. Only the SHA-256 of the code is stored."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), nullable=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), nullable=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("role.id"), nullable=True)
+
+
+# --- outbox, inbox, audit --------------------------------------------------------------------
+
+
+class Delivery(Base):
+    """One message the bot sends on its own initiative (the outbox).
+
+    Written in the same transaction as the change that caused it; the sender loop delivers
+    it at Telegram's limits. status: queued → sending → sent | failed | unreachable |
+    cancelled. `payload` holds the Bot API parameters, already rendered in the recipient's
+    language. `ref_kind`/`ref_id` tie it to what it is about (e.g. an application), so a
+    later edit can find every copy.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        Index("ix_delivery_due", "status", "not_before"),
+        Index("ix_delivery_ref", "ref_kind", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # For edits: the delivery whose sent message is edited (message id known only once sent).
+    edits_delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery.id"), nullable=True
+    )
+    ref_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Makes enqueueing idempotent (one reminder digest per person per day, …).
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class InboxUpdate(Base):
+    """An incoming update, stored before it is confirmed to Telegram (design §9).
+
+    The same update_id twice has one effect; a process killed mid-handler finds the row
+    unprocessed at its next start and handles it then.
+    """
+
+    __tablename__ = "inbox_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+class AuditEvent(Base):
+    """Append-only log: who did what to which subject, with ids and never names or phones."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    subject_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ReminderLog(Base):
+    """One reminder digest per person per day: the row is the proof it was queued."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("telegram_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date] = mapped_column(Date)
+    application_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Setting(Base):
+    """Small key/value facts the bot keeps about itself (e.g. the bot's username)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
