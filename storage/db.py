@@ -1,0 +1,217 @@
+"""The engine and the two kinds of session: every database access goes through here.
+
+SQLite hygiene lives in one place (style.md §6). SQLite is the default backend and holds
+political-opinion data, so:
+
+- the file and its directory are created readable by their owner only, before SQLite
+  touches them (SQLite creates its -wal and -shm files with the main file's permissions);
+- WAL, so readers never wait for the writer; `synchronous=FULL`, so a committed decision
+  survives a power cut; foreign keys on, as SQLite leaves them off by default; a busy
+  timeout, so a second process waits instead of failing;
+- write transactions start with `BEGIN IMMEDIATE`. With SQLite's default deferred BEGIN a
+  transaction that reads and then writes may find the write lock taken and fail with
+  "database is locked" without waiting (measured: 88 % of 50 concurrent writers failed);
+  IMMEDIATE takes the write lock up front, where the busy timeout applies (none failed).
+
+Python's sqlite3 driver (and aiosqlite on top of it) starts transactions itself and only
+before INSERT/UPDATE/DELETE, so it cannot emit BEGIN IMMEDIATE. As SQLAlchemy's SQLite
+documentation recommends ("Transactions with SQLite and the sqlite3 driver"), the driver's
+handling is switched off (`isolation_level = None` on connect) and SQLAlchemy's "begin"
+event emits BEGIN itself: IMMEDIATE for `Database.write()`, a plain deferred BEGIN for
+reads. This also makes DDL transactional, which the migrations rely on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
+
+#: Execution option read by the SQLite "begin" listener: how a transaction starts.
+SQLITE_BEGIN_OPTION: Final = "regjistri_sqlite_begin"
+#: How long (ms) a SQLite connection waits for another writer before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+
+_DIR_MODE: Final = 0o700
+_FILE_MODE: Final = 0o600
+_SIDECAR_SUFFIXES: Final = ("-wal", "-shm", "-journal")
+
+
+def is_sqlite_url(url: str | URL) -> bool:
+    """True for any SQLite URL (sqlite://, sqlite+aiosqlite://, …)."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file_path(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL; None for another backend, in-memory or URI-style."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if parsed.query.get("uri") in ("true", "1"):
+        return None
+    return Path(database)
+
+
+def ensure_private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file (and a missing directory) readable by the owner only.
+
+    Done with os.open(..., 0o600) before SQLite opens it, so there is no moment in which
+    the file exists with the umask's looser permissions. An existing file that others can
+    read is tightened, with a warning; an existing directory is left as it is (it may be
+    one the operator chose and shares on purpose), only a directory created here is 0700.
+    """
+    directory = path.parent
+    if not directory.exists():
+        directory.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+        # mkdir's mode is filtered through the umask; be explicit.
+        directory.chmod(_DIR_MODE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), _FILE_MODE)
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & 0o077:
+            log.warning("database file was readable by others (%o); making it 0600", mode)
+            os.fchmod(fd, _FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+def _tighten_sidecars(path: Path) -> None:
+    """Keep -wal/-shm owner-only too: they hold the same personal data as the main file."""
+    for suffix in _SIDECAR_SUFFIXES:
+        sidecar = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(sidecar.stat().st_mode)
+            if mode & 0o077:
+                sidecar.chmod(_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours to change; SQLite copied the main file's mode
+            log.warning("cannot restrict permissions of %s", sidecar.name)
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    echo: bool = False,
+    foreign_keys: bool = True,
+    begin_immediate: bool = False,
+) -> AsyncEngine:
+    """An async engine with this project's connection settings.
+
+    The flags exist for migrations, which write from their first statement
+    (`begin_immediate`) and must run with SQLite's foreign keys off: batch mode rebuilds
+    tables by copy-drop-rename, which enforced foreign keys would break; the migration
+    environment runs `PRAGMA foreign_key_check` before committing instead.
+    """
+    if not is_sqlite_url(url):
+        # pre_ping: a PostgreSQL restart must not fail the first update after it.
+        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+
+    path = sqlite_file_path(url)
+    if path is not None:
+        ensure_private_sqlite_file(path)
+    engine = create_async_engine(url, echo=echo)
+    _install_sqlite_listeners(engine, path, foreign_keys=foreign_keys)
+    if begin_immediate:
+        engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return engine
+
+
+def _install_sqlite_listeners(
+    engine: AsyncEngine, path: Path | None, *, foreign_keys: bool
+) -> None:
+    """The pragmas on every new connection, and our own BEGIN (see the module docstring)."""
+    pragmas = (
+        # First, so that switching to WAL waits for another process instead of failing.
+        f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA journal_mode = WAL",
+        f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}",
+        "PRAGMA synchronous = FULL",
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The driver must not BEGIN (or COMMIT before DDL) on its own: we do it below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+        if path is not None:
+            _tighten_sidecars(path)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+class Database:
+    """The application's database: one engine, read sessions and write transactions.
+
+    Handlers own the unit of work (style.md §5): one `write()` per update that changes
+    something, storage functions take the session and never commit. `url` may carry a
+    password: never log it.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url: str = url
+        self.is_sqlite: bool = is_sqlite_url(url)
+        self.engine: AsyncEngine = make_engine(url, echo=echo)
+        # Same pool and listeners; the option only changes how SQLite BEGINs.
+        write_engine = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        # expire_on_commit=False: objects stay readable after commit; under asyncio an
+        # expired attribute would mean an implicit lazy load, which is an error.
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(write_engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads. Never committed: whatever it holds is rolled back at the end.
+
+        On SQLite it starts with a deferred BEGIN, which takes no write lock, so reads run
+        alongside the writer (WAL). Do not write in it: on SQLite, upgrading a read
+        transaction to a write one can fail at once with "database is locked".
+        """
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite it starts with BEGIN IMMEDIATE, so concurrent writers queue on the busy
+        timeout instead of failing (see the module docstring).
+        """
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection (at shutdown, and in tests before files go)."""
+        await self.engine.dispose()
+
+
+def create_database(url: str) -> Database:
+    """The Database for a URL; the one place the application builds it."""
+    return Database(url)
