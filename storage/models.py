@@ -232,6 +232,8 @@ class Role(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The holder's name as Telegram shows it, so a chair can be told who decided.
+    holder_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Invite(Base):
@@ -324,6 +326,19 @@ class AuditEvent(Base):
     subject_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
     subject_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class DecisionDraft(Base):
+    """A rejection waiting for its reason: the decider pressed Reject and may type the reason.
+
+    A row, not process memory, so the reason typed after a restart still lands.
+    """
+
+    __tablename__ = "decision_draft"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReminderLog(Base):

@@ -1,0 +1,144 @@
+"""The server-side commands: db upgrade, invite, roles, role revoke (all audited)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.domain.permissions import RoleKind
+from bot.domain.places import MatchKind, MunicipalityMatcher, Place, fold
+from bot.lifecycle import BOT_USERNAME_KEY
+from storage import audit
+from storage.db import Database
+from storage.geography import list_places
+from storage.models import Setting
+from storage.roles import create_invite, list_roles, revoke_role
+from storage.schema import needs_upgrade, upgrade
+
+
+async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    url = settings.resolved_database_url()
+    if args.command == "db":
+        await upgrade(url)
+        print(f"Database is up to date: {_safe_url(url)}")
+        return 0
+    if await needs_upgrade(url):
+        await upgrade(url)
+    database = Database(url)
+    try:
+        if args.command == "invite":
+            return await _invite(settings, database, args)
+        if args.command == "roles":
+            return await _roles(database)
+        return await _revoke(database, args.role_id)
+    finally:
+        await database.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _pick_municipality(places: list[Place], name: str) -> Place | None:
+    match = MunicipalityMatcher(places).match(name)
+    if match.kind in (MatchKind.EXACT, MatchKind.FUZZY) and len(match.places) == 1:
+        return match.places[0]
+    choices = ", ".join(p.name for p in match.places)
+    hint = f" Did you mean one of: {choices}?" if choices else ""
+    print(f"No single municipality matches {name!r}.{hint}", file=sys.stderr)
+    return None
+
+
+def _pick_county(places: list[Place], name: str) -> tuple[int, str] | None:
+    wanted = fold(name)
+    for place in places:
+        if fold(place.county_name) == wanted:
+            return place.county_id, place.county_name
+    # A county is named after its seat: accept the seat's other forms (Korça, korce).
+    seat = _pick_municipality(places, name)
+    if seat is not None and fold(seat.name) == fold(seat.county_name):
+        return seat.county_id, seat.county_name
+    print(f"No county matches {name!r}.", file=sys.stderr)
+    return None
+
+
+async def _invite(settings: Settings, database: Database, args: argparse.Namespace) -> int:
+    kind = RoleKind(args.role)
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        places = await list_places(session)
+        county_id = municipality_id = None
+        what = "national staff (admin)"
+        if kind is RoleKind.CHAIR:
+            if not args.municipality:
+                print("--role chair needs --municipality", file=sys.stderr)
+                return 2
+            place = _pick_municipality(places, args.municipality)
+            if place is None:
+                return 2
+            municipality_id, what = place.id, f"chair of {place.name}"
+        elif kind is RoleKind.COORDINATOR:
+            if not args.county:
+                print("--role coordinator needs --county", file=sys.stderr)
+                return 2
+            county = _pick_county(places, args.county)
+            if county is None:
+                return 2
+            county_id, what = county[0], f"coordinator of {county[1]} county"
+        username = args.bot_username or await session.scalar(
+            select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
+        )
+        if not username:
+            print("The bot has not run yet, so its username is unknown: pass --bot-username.",
+                  file=sys.stderr)
+            return 2
+        invite, code = await create_invite(
+            session, kind=kind, county_id=county_id, municipality_id=municipality_id,
+            created_by=None, now=now, ttl=timedelta(hours=settings.invite_ttl_hours),
+        )
+        await audit.record(session, at=now, actor_id=None, action="invite.created",
+                           subject_kind="invite", subject_id=invite.id,
+                           detail={"kind": kind.value, "via": "cli"})
+    print(f"Invitation for {what} (single use, expires in {settings.invite_ttl_hours:g} h):")
+    print(f"https://t.me/{username.lstrip('@')}?start={code}")
+    return 0
+
+
+async def _roles(database: Database) -> int:
+    async with database.read() as session:
+        places = {p.id: p for p in await list_places(session)}
+        counties = {p.county_id: p.county_name for p in places.values()}
+        roles = await list_roles(session)
+    if not roles:
+        print("No active roles.")
+        return 0
+    print(f"{'id':>5}  {'telegram id':>12}  {'role':<12} {'where':<20} {'since':<16} name")
+    for role in roles:
+        where = (
+            places[role.municipality_id].name if role.municipality_id in places
+            else counties.get(role.county_id or 0, "national")
+        )
+        since = role.granted_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{role.id:>5}  {role.telegram_id:>12}  {role.kind:<12} {where:<20} {since:<16} "
+              f"{role.holder_name or ''}")
+    return 0
+
+
+async def _revoke(database: Database, role_id: int) -> int:
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        role = await revoke_role(session, role_id, revoked_by=None, now=now)
+        if role is None:
+            print(f"No active role with id {role_id}.", file=sys.stderr)
+            return 1
+        await audit.record(session, at=now, actor_id=None, action="role.revoked",
+                           subject_kind="role", subject_id=role.id, detail={"via": "cli"})
+    print(f"Revoked role {role_id} ({role.kind}); it has no effect from now on.")
+    return 0

@@ -1,0 +1,109 @@
+"""`regjistri` (also `python -m bot`): run the bot, try it offline, manage the database and roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import ValidationError
+
+from bot.config import Settings, describe_error, load_settings
+
+DESCRIPTION = "Regjistri: a Telegram bot that keeps an organization's membership register."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regjistri", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser(
+        "run",
+        help="run the bot against Telegram (long polling); needs TELEGRAM_BOT_TOKEN",
+        description="Run the bot against Telegram with long polling. Reads TELEGRAM_BOT_TOKEN, "
+        "DATABASE_URL, ADMIN_IDS and the rest from the environment or a .env file. "
+        "A new database is created and migrated on the first start.",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="try the bot offline: a local Telegram stand-in and a chat in this terminal",
+        description="Start a local stand-in for Telegram and the bot on a local SQLite file, "
+        "then chat with the bot in this terminal as a new member. Buttons show as numbered "
+        "choices: type the number. No token and no network needed.",
+    )
+    demo.add_argument("--database", default="data/demo.sqlite3",
+                      help="SQLite file for the demo (default: data/demo.sqlite3)")
+    demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+
+    db = commands.add_parser("db", help="database maintenance",
+                             description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser(
+        "upgrade", help="create the database or bring it to the current schema",
+        description="Create the database (DATABASE_URL) or apply the migrations it lacks, "
+        "including the list of counties and municipalities.",
+    )
+
+    invite = commands.add_parser(
+        "invite", help="create a one-time invitation link for a role",
+        description="Create a single-use invitation link that grants a role to whoever opens "
+        "it first. Municipality and county names are matched as members type them "
+        "(korce, Korça and Korçë all work).",
+    )
+    invite.add_argument("--role", required=True, choices=["chair", "coordinator", "admin"])
+    invite.add_argument("--municipality", help="for --role chair: the municipality")
+    invite.add_argument("--county", help="for --role coordinator: the county")
+    invite.add_argument("--bot-username", help="the bot's @username, if the bot has never run")
+
+    commands.add_parser("roles", help="list active roles", description="List active roles.")
+    role = commands.add_parser("role", help="change a role", description="Change a role.")
+    role_commands = role.add_subparsers(dest="role_command", metavar="ACTION", required=True)
+    revoke = role_commands.add_parser("revoke", help="revoke a role at once (id from 'roles')",
+                                      description="Revoke a role at once.")
+    revoke.add_argument("role_id", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(settings, database=args.database, fresh=args.fresh))
+    if args.command == "run":
+        return _run(settings)
+    from bot import admin_cli
+
+    return asyncio.run(admin_cli.dispatch(settings, args))
+
+
+def _run(settings: Settings) -> int:
+    if not settings.telegram_bot_token:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in the "
+            "environment or .env. To try Regjistri without one, run: regjistri demo",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.runtime import Runner
+
+    logging.getLogger().setLevel(logging.INFO)
+    runner = Runner(settings)
+    try:
+        asyncio.run(runner.run_forever())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def invite_ttl(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.invite_ttl_hours)

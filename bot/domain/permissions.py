@@ -1,0 +1,70 @@
+"""Who may do what: one place, pure, fed with grants read from the database on every action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RoleKind(StrEnum):
+    ADMIN = "admin"  # national
+    COORDINATOR = "coordinator"  # one county
+    CHAIR = "chair"  # one municipality (a deputy is a second chair)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An active role of the actor, as stored."""
+
+    role_id: int
+    kind: RoleKind
+    county_id: int | None = None
+    municipality_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the register an actor may see and decide: national, counties, municipalities."""
+
+    national: bool
+    county_ids: frozenset[int]
+    municipality_ids: frozenset[int]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.national or self.county_ids or self.municipality_ids)
+
+
+def scope_of(grants: list[Grant]) -> Scope:
+    return Scope(
+        national=any(g.kind is RoleKind.ADMIN for g in grants),
+        county_ids=frozenset(
+            g.county_id for g in grants if g.kind is RoleKind.COORDINATOR and g.county_id
+        ),
+        municipality_ids=frozenset(
+            g.municipality_id for g in grants if g.kind is RoleKind.CHAIR and g.municipality_id
+        ),
+    )
+
+
+def covers(scope: Scope, *, municipality_id: int, county_id: int) -> bool:
+    """Whether an application of this municipality is within the actor's scope."""
+    return (
+        scope.national
+        or county_id in scope.county_ids
+        or municipality_id in scope.municipality_ids
+    )
+
+
+def can_decide(grants: list[Grant], *, municipality_id: int, county_id: int) -> bool:
+    """Chairs decide their municipality, coordinators their county, admins everything
+    (coordinators and admins receive escalations and may act on them)."""
+    return covers(scope_of(grants), municipality_id=municipality_id, county_id=county_id)
+
+
+def can_invite(grants: list[Grant]) -> bool:
+    return any(g.kind is RoleKind.ADMIN for g in grants)
+
+
+def can_list_pending(grants: list[Grant]) -> bool:
+    return bool(grants)

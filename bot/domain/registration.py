@@ -1,0 +1,37 @@
+"""The registration conversation as pure rules: which step comes next."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Step(StrEnum):
+    """Where a member's draft stands. Stored in the draft row, so values must stay stable."""
+
+    NAME = "name"
+    BIRTH_DATE = "birth_date"
+    PHONE = "phone"
+    MUNICIPALITY = "municipality"
+    SUMMARY = "summary"
+
+
+# The order the questions are asked in; Edit re-asks one of them and returns to the summary.
+QUESTION_ORDER = (Step.NAME, Step.BIRTH_DATE, Step.PHONE, Step.MUNICIPALITY)
+
+
+def next_step(answered: set[Step], *, editing: bool) -> Step:
+    """The first unanswered question, or the summary (always the summary after an edit)."""
+    if editing:
+        return Step.SUMMARY
+    for step in QUESTION_ORDER:
+        if step not in answered:
+            return step
+    return Step.SUMMARY
+
+
+def parse_step(value: str | None) -> Step | None:
+    """A stored step name, or None for anything unknown (a row written by a newer version)."""
+    try:
+        return Step(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,121 @@
+"""Reminders and escalation: one digest per person per day, never one message per application."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Services
+from bot.domain.escalation import Level, Thresholds, levels_due
+from bot.domain.permissions import RoleKind
+from bot.i18n import TIMEZONE, _, format_day, ngettext, use_language
+from bot.notifications import language_of
+from storage import outbox
+from storage.applications import pending_older_than
+from storage.models import Member, ReminderLog
+from storage.roles import holders
+
+log = logging.getLogger(__name__)
+
+
+def thresholds(services: Services) -> Thresholds:
+    settings = services.settings
+    return Thresholds(
+        remind_chair=timedelta(hours=settings.remind_after_hours),
+        to_coordinator=timedelta(hours=settings.escalate_coordinator_after_hours),
+        to_admin=timedelta(hours=settings.escalate_admin_after_hours),
+    )
+
+
+async def _recipients(
+    session: AsyncSession, services: Services, members: list[Member], now: datetime
+) -> dict[int, list[Member]]:
+    """Each person to remind, with the applications they should hear about."""
+    limits = thresholds(services)
+    admins = [r.telegram_id for r in await holders(session, RoleKind.ADMIN)]
+    digest: dict[int, list[Member]] = defaultdict(list)
+    for member in members:
+        place = services.places[member.municipality_id]
+        chairs = [
+            r.telegram_id
+            for r in await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
+        ]
+        coordinators = [
+            r.telegram_id
+            for r in await holders(session, RoleKind.COORDINATOR, county_id=place.county_id)
+        ]
+        due = levels_due(
+            now - member.submitted_at,
+            limits,
+            has_chair=bool(chairs),
+            has_coordinator=bool(coordinators),
+        )
+        people = set()
+        if Level.CHAIR in due:
+            people.update(chairs)
+        if Level.COORDINATOR in due:
+            people.update(coordinators)
+        if Level.ADMIN in due:
+            people.update(admins)
+        for telegram_id in people:
+            digest[telegram_id].append(member)
+    return digest
+
+
+def digest_text(members: list[Member]) -> str:
+    oldest = min(m.submitted_at for m in members)
+    count = len(members)
+    text = ngettext(
+        "⏰ {count} application is waiting for your decision, since {date}.",
+        "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
+        count,
+    ).format(count=count, date=format_day(oldest.date()))
+    return text + "\n" + _("/ne_pritje shows them with their buttons.")
+
+
+async def run_reminders(services: Services, *, today: date | None = None) -> int:
+    """Queue today's digests; returns how many were queued. Safe to run as often as wanted."""
+    now = services.clock.now()
+    # "One per day" is the organisation's day, in Tirana.
+    day = today or now.astimezone(ZoneInfo(TIMEZONE)).date()
+    queued = 0
+    async with services.database.write() as session:
+        # Every pending application: levels_due drops those not yet due anywhere (except
+        # municipalities without a chair, which are due at once).
+        candidates = await pending_older_than(session, now)
+        digest = await _recipients(session, services, candidates, now)
+        for telegram_id, members in sorted(digest.items()):
+            try:
+                async with session.begin_nested():
+                    session.add(
+                        ReminderLog(
+                            telegram_id=telegram_id,
+                            day=day,
+                            application_count=len(members),
+                            created_at=now,
+                        )
+                    )
+                    await session.flush()
+            except IntegrityError:
+                continue  # already reminded today
+            with use_language(await language_of(session, services, telegram_id)):
+                text = digest_text(members)
+            await outbox.enqueue(
+                session,
+                chat_id=telegram_id,
+                method="sendMessage",
+                payload={"text": text},
+                now=now,
+                ref_kind="digest",
+                dedupe_key=f"digest:{telegram_id}:{day.isoformat()}",
+            )
+            queued += 1
+    if queued and services.outbox is not None:
+        services.outbox.wake()
+    log.info("queued %d reminder digests", queued)
+    return queued

@@ -1,0 +1,129 @@
+"""What every conversation shares: the reader's language, help, language choice, groups, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from bot.context import BotContext
+from bot.domain.callbacks import pack, parse
+from bot.domain.registration import parse_step
+from bot.i18n import _, normalize_language, set_language
+from handlers import registration_steps as steps
+from handlers import registration_texts as texts
+from handlers.replies import Reply, inline, send_replies
+from storage.accounts import get_account, mark_reachable, set_language as store_language
+from storage.drafts import get_draft
+from storage.members import latest_member
+
+log = logging.getLogger(__name__)
+LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
+
+
+async def load_language(update: Update, context: BotContext) -> None:
+    """Runs first for every update: render everything in the person's stored language.
+
+    Albanian unless they chose English with /gjuha; a person who writes again after blocking
+    the bot is reachable again.
+    """
+    user = update.effective_user
+    language = context.settings.default_language
+    if user is not None:
+        async with context.db.read() as session:
+            account = await get_account(session, user.id)
+        if account is not None:
+            language = account.language
+            if account.unreachable_at is not None:
+                async with context.db.write() as session:
+                    await mark_reachable(session, user.id)
+    set_language(language)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/ndihme (/help)."""
+    assert update.effective_chat is not None
+    text = _(
+        "I keep the membership register. What you can do here:\n\n"
+        "/start — join the register, or continue where you left off\n"
+        "/statusi — see where your application stands\n"
+        "/anulo — cancel the registration in progress\n"
+        "/gjuha — Shqip / English\n"
+        "/ndihme — this help"
+    )
+    await send_replies(context, update.effective_chat.id, [Reply(text)])
+
+
+async def language_command(update: Update, context: BotContext) -> None:
+    """/gjuha (/language): offer both languages by their own names."""
+    assert update.effective_chat is not None
+    buttons = [[(name, pack("lang", "set", code))] for code, name in LANGUAGE_NAMES.items()]
+    reply = Reply(_("Choose your language:"), inline(buttons))
+    await send_replies(context, update.effective_chat.id, [reply])
+
+
+async def language_button(update: Update, context: BotContext) -> None:
+    """A language button: store the choice and go on in that language."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None and update.effective_chat is not None
+    await query.answer()
+    data = parse(query.data, "lang")
+    language = normalize_language(data.args[0] if data and data.args else None)
+    async with context.db.write() as session:
+        await store_language(session, user.id, language, context.clock.now())
+        set_language(language)
+        replies = [Reply(_("From now on I will write to you in English."))]
+        draft = await get_draft(session, user.id)
+        if draft is not None and parse_step(draft.step) is not None:
+            replies.append(steps.prompt(context, draft))
+        elif await latest_member(session, user.id) is None:
+            replies = [texts.welcome()]
+    await send_replies(context, update.effective_chat.id, replies)
+    from bot.commands import set_chat_commands
+
+    await set_chat_commands(context.application, user.id, language)
+
+
+async def group_redirect(update: Update, context: BotContext) -> None:
+    """In a group, registration is never done: point to a private chat with a deep link."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    link = f"https://t.me/{context.bot.username}?start=register"
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat"), url=link)]])
+    await context.bot.send_message(
+        chat_id=chat.id,
+        text=_("Registration happens in a private chat with me, so your details stay private."),
+        reply_markup=markup,
+    )
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    assert update.effective_chat is not None
+    text = _("I do not know that command. Send /ndihme to see what I can do.")
+    await send_replies(context, update.effective_chat.id, [Reply(text)])
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure by ids only and tell the person kindly; nothing they entered is lost."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        text = _(
+            "Sorry, something went wrong on our side. What you entered so far is saved: "
+            "please try again in a moment."
+        )
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except Exception:  # the error may be the network itself
+            log.warning("could not tell chat about the failure")
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button whose data matches no known prefix: forged or from a removed feature."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(_("That button is no longer active."), show_alert=False)

@@ -1,0 +1,222 @@
+"""Roles by invitation: /ftese for admins, deep links that grant a role, revocation.
+
+Every press re-checks that the presser is an admin now (roles are read from the database),
+so a revoked admin's old buttons do nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update, User
+
+from bot.commands import set_chat_commands
+from bot.context import BotContext
+from bot.domain.callbacks import CallbackData, pack, parse
+from bot.domain.permissions import RoleKind, can_invite
+from bot.i18n import _
+from handlers import registration
+from handlers.replies import Reply, inline, send_replies
+from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
+from storage import audit, outbox
+from storage.accounts import get_account
+from storage.roles import (
+    INVITE_PREFIX,
+    active_grants,
+    active_roles,
+    create_invite,
+    list_roles,
+    redeem_invite,
+    revoke_role,
+)
+
+PREFIX = "inv"
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+async def start_with_payload_or_register(update: Update, context: BotContext) -> None:
+    """/start inv_…: redeem an invite; any other /start is the member's registration."""
+    payload = context.args[0] if context.args else ""
+    if not payload.startswith(INVITE_PREFIX):
+        await registration.start(update, context)
+        return
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    now = context.clock.now()
+    async with context.db.write() as session:
+        result = await redeem_invite(
+            session, payload, telegram_id=user.id, now=now, holder_name=user.full_name
+        )
+        if result.role is None:
+            await audit.record(
+                session, at=now, actor_id=user.id, action="invite.refused",
+                detail={"problem": result.problem},
+            )
+            reply = Reply(
+                _(
+                    "This invitation link cannot be used: it has expired, it was used already, "
+                    "or it is not valid. Please ask for a new one."
+                )
+            )
+            roles = None
+        else:
+            role = result.role
+            await audit.record(
+                session, at=now, actor_id=user.id, action="role.granted",
+                subject_kind="role", subject_id=role.id, detail={"via": "invite"},
+            )
+            reply = Reply(granted_message(role, context.places))
+            roles = [r.kind for r in await active_roles(session, user.id)]
+            if role.granted_by is not None:
+                await outbox.enqueue(
+                    session, chat_id=role.granted_by, method="sendMessage", now=now,
+                    payload={"text": _("Your invitation was accepted: {role}.").format(
+                        role=describe_role(role, context.places))},
+                    ref_kind="role", ref_id=role.id,
+                )
+        account = await get_account(session, user.id)
+    await send_replies(context, update.effective_chat.id, [reply])
+    if roles is not None:
+        language = account.language if account else context.settings.default_language
+        await set_chat_commands(context.application, user.id, language, roles)
+        if context.services.outbox is not None:
+            context.services.outbox.wake()
+
+
+async def invite_command(update: Update, context: BotContext) -> None:
+    """/ftese (/invite): pick the role to invite someone to."""
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    async with context.db.write() as session:
+        reply = await _menu(session, context, user, None)
+    await send_replies(context, update.effective_chat.id, [reply])
+
+
+async def _menu(
+    session: AsyncSession, context: BotContext, user: User, edit_id: int | None
+) -> Reply:
+    if not can_invite(await active_grants(session, user.id)):
+        await audit.record(session, at=context.clock.now(), actor_id=user.id,
+                           action="invite.not_allowed")
+        return Reply(_("Only national staff can invite chairs and coordinators."))
+    rows = [
+        [(_(ROLE_NAMES[RoleKind.CHAIR]), pack(PREFIX, "role", RoleKind.CHAIR.value))],
+        [(_(ROLE_NAMES[RoleKind.COORDINATOR]), pack(PREFIX, "role", RoleKind.COORDINATOR.value))],
+        [(_(ROLE_NAMES[RoleKind.ADMIN]), pack(PREFIX, "role", RoleKind.ADMIN.value))],
+        [(_("👥 Current roles"), pack(PREFIX, "roles"))],
+    ]
+    return Reply(_("Whom do you want to invite?"), inline(rows), edit_id)
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None and update.effective_chat is not None
+    await query.answer()
+    data = parse(query.data, PREFIX)
+    message_id = query.message.message_id if query.message else None
+    async with context.db.write() as session:
+        if data is None or not can_invite(await active_grants(session, user.id)):
+            await audit.record(session, at=context.clock.now(), actor_id=user.id,
+                               action="invite.not_allowed")
+            reply = Reply(_("Only national staff can invite chairs and coordinators."))
+        else:
+            reply = await _step(session, context, user, data, message_id)
+    await send_replies(context, update.effective_chat.id, [reply])
+    if context.services.outbox is not None:
+        context.services.outbox.wake()
+
+
+async def _step(
+    session: AsyncSession, context: BotContext, user: User, data: CallbackData, edit_id: int | None
+) -> Reply:
+    places = context.places.values()
+    kind = data.args[0] if data.args else ""
+    if data.action == "role" and kind == RoleKind.ADMIN.value:
+        return await _create(session, context, user, RoleKind.ADMIN, None, None, edit_id)
+    if data.action == "role" and kind in (RoleKind.CHAIR.value, RoleKind.COORDINATOR.value):
+        counties = sorted({(p.county_name, p.county_id) for p in places})
+        buttons = [(name, pack(PREFIX, "county", kind, cid)) for name, cid in counties]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        return Reply(_("Which county?"), inline(rows), edit_id)
+    county_id = data.int_arg(1)
+    if data.action == "county" and county_id is not None:
+        if not any(p.county_id == county_id for p in places):
+            return Reply(_("That button is no longer active."))
+        if kind == RoleKind.COORDINATOR.value:
+            return await _create(session, context, user, RoleKind.COORDINATOR, county_id, None,
+                                 edit_id)
+        chosen = sorted((p for p in places if p.county_id == county_id), key=lambda p: p.name)
+        buttons = [(p.name, pack(PREFIX, "muni", p.id)) for p in chosen]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        return Reply(_("Which municipality?"), inline(rows), edit_id)
+    municipality_id = data.int_arg(0)
+    if data.action == "muni" and municipality_id in context.places:
+        return await _create(session, context, user, RoleKind.CHAIR, None, municipality_id,
+                             edit_id)
+    if data.action == "roles":
+        return await _roles_list(session, context)
+    role_id = data.int_arg(0)
+    if data.action == "revoke" and role_id is not None:
+        return Reply(
+            _("Revoke this role? It ends at once."),
+            inline([[(_("Yes, revoke"), pack(PREFIX, "revoke_yes", role_id))]]),
+        )
+    if data.action == "revoke_yes" and role_id is not None:
+        role = await revoke_role(session, role_id, revoked_by=user.id, now=context.clock.now())
+        if role is None:
+            return Reply(_("That role was already revoked."), None, edit_id)
+        await audit.record(session, at=context.clock.now(), actor_id=user.id,
+                           action="role.revoked", subject_kind="role", subject_id=role.id)
+        text = _("Revoked: {role}.").format(role=describe_role(role, context.places))
+        return Reply(text, None, edit_id)
+    return Reply(_("That button is no longer active."))
+
+
+async def _create(
+    session: AsyncSession,
+    context: BotContext,
+    user: User,
+    kind: RoleKind,
+    county_id: int | None,
+    municipality_id: int | None,
+    edit_id: int | None,
+) -> Reply:
+    now = context.clock.now()
+    invite, code = await create_invite(
+        session, kind=kind, county_id=county_id, municipality_id=municipality_id,
+        created_by=user.id, now=now, ttl=timedelta(hours=context.settings.invite_ttl_hours),
+    )
+    await audit.record(session, at=now, actor_id=user.id, action="invite.created",
+                       subject_kind="invite", subject_id=invite.id, detail={"kind": kind.value})
+    place = context.places.get(municipality_id or 0)
+    if kind is RoleKind.CHAIR and place is not None:
+        what = _("chair of the municipality of {municipality}").format(municipality=place.name)
+    elif kind is RoleKind.COORDINATOR:
+        county = next(p.county_name for p in context.places.values() if p.county_id == county_id)
+        what = _("coordinator of {county} county").format(county=county)
+    else:
+        what = _("national staff (admin)")
+    text = _(
+        "Invitation for: {what}\n\n{link}\n\nSend this link only to that person. It works "
+        "once and expires in {hours} hours."
+    ).format(what=what, link=invite_link(context.bot.username, code),
+             hours=int(context.settings.invite_ttl_hours))
+    return Reply(text, None, edit_id)
+
+
+async def _roles_list(session: AsyncSession, context: BotContext) -> Reply:
+    roles = await list_roles(session)
+    if not roles:
+        return Reply(_("No roles have been granted yet."))
+    lines = [describe_role(role, context.places) for role in roles[:40]]
+    rows = [
+        [(_("Revoke: {role}").format(role=line)[:60], pack(PREFIX, "revoke", role.id))]
+        for role, line in zip(roles[:40], lines, strict=True)
+        if role.source != "config"
+    ]
+    return Reply(_("Current roles:") + "\n" + "\n".join(lines), inline(rows) if rows else None)

@@ -1,0 +1,104 @@
+"""Member self-registration: /start, the answers typed or shared, /anulo and /lista.
+
+State is the `registration_draft` row; every update reads it, applies one answer and says
+what comes next, so a restart or a second process continues where the member was.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.context import BotContext
+from bot.domain.registration import Step, parse_step
+from bot.i18n import _
+from handlers import registration_steps as steps
+from handlers import registration_texts as texts
+from handlers import status
+from handlers.replies import Reply, send_replies
+from storage.drafts import discard_draft, get_draft
+from storage.members import active_member
+from storage.models import RegistrationDraft
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: greet a newcomer, resume a draft, or tell a registered member where they stand."""
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    async with context.db.write() as session:
+        member = await active_member(session, user.id)
+        draft = await get_draft(session, user.id)
+        if member is not None:
+            replies = [await status.describe(session, context, user.id)]
+        elif draft is not None:
+            resume = Reply(_("Welcome back! Let us continue where you left off."))
+            replies = [resume, steps.prompt(context, draft)]
+        else:
+            replies = [texts.welcome()]
+    await send_replies(context, update.effective_chat.id, replies)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/anulo: drop the registration in progress and everything entered in it."""
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    async with context.db.write() as session:
+        discarded = await discard_draft(session, user.id)
+    if discarded:
+        text = _(
+            "Registration cancelled. Nothing you entered has been kept. "
+            "Send /start whenever you want to begin again."
+        )
+    else:
+        text = _("There is nothing to cancel. Send /start to register.")
+    await send_replies(context, update.effective_chat.id, [Reply(text, steps.remove_keyboard())])
+
+
+async def pick_from_list(update: Update, context: BotContext) -> None:
+    """/lista: the county → municipality picker, at the municipality step."""
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    async with context.db.read() as session:
+        draft = await get_draft(session, user.id)
+    if draft is None or parse_step(draft.step) is not Step.MUNICIPALITY:
+        replies = [Reply(_("The list of municipalities is offered when you register: send /start."))]
+        if draft is not None:
+            replies = [steps.prompt(context, draft)]
+    else:
+        replies = [texts.county_picker(context.places.values(), None)]
+    await send_replies(context, update.effective_chat.id, replies)
+
+
+async def on_message(update: Update, context: BotContext) -> None:
+    """Any private message that is not a command: the answer to the current step."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None and update.effective_chat is not None
+    async with context.db.write() as session:
+        draft = await get_draft(session, user.id)
+        if draft is None:
+            replies = [await status.hint_without_draft(session, context, user.id)]
+        else:
+            replies = await _answer(session, draft, context, update)
+    await send_replies(context, update.effective_chat.id, replies)
+
+
+async def _answer(
+    session: AsyncSession, draft: RegistrationDraft, context: BotContext, update: Update
+) -> list[Reply]:
+    message = update.effective_message
+    assert message is not None
+    step = parse_step(draft.step)
+    text = message.text
+    if step is Step.PHONE and message.contact is not None:
+        return await steps.answer_contact(session, draft, context, message)
+    if text is None or step is None or step is Step.SUMMARY:
+        return steps.off_step(context, draft)
+    if step is Step.NAME:
+        return await steps.answer_name(draft, context, text)
+    if step is Step.BIRTH_DATE:
+        return await steps.answer_birth_date(draft, context, text)
+    if step is Step.PHONE:
+        return await steps.answer_phone_text(session, draft, context, text)
+    return steps.answer_municipality(draft, context, text)
+

@@ -1,0 +1,172 @@
+"""Buttons of the registration: consent, phone confirmation, the municipality picker, the summary.
+
+Callback data is untrusted: it is parsed strictly, and every press is checked against the
+draft's current step in the database, so an old or forged button only re-asks the step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.context import BotContext
+from bot.domain.callbacks import CallbackData, parse
+from bot.notifications import application_submitted
+from bot.domain.registration import QUESTION_ORDER, Step, parse_step
+from bot.i18n import _, current_language
+from handlers import registration_steps as steps
+from handlers import registration_texts as texts
+from handlers import status
+from handlers.replies import Reply, send_replies
+from storage import audit
+from storage.accounts import ensure_account
+from storage.drafts import discard_draft, get_draft, start_draft
+from storage.members import SubmitProblem, active_member, submit_draft
+from storage.models import RegistrationDraft
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Any `reg:` button."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None and update.effective_chat is not None
+    await query.answer()
+    data = parse(query.data, texts.PREFIX)
+    message_id = query.message.message_id if query.message else None
+    async with context.db.write() as session:
+        if data is None:
+            await audit.record(
+                session, at=context.clock.now(), actor_id=user.id, action="callback.malformed"
+            )
+            replies = [Reply(_("That button is no longer active."))]
+            draft = await get_draft(session, user.id)
+            if draft is not None:
+                replies.append(steps.prompt(context, draft))
+        elif data.action == "consent":
+            replies = await _consent(session, context, user.id, data.args == ("yes",))
+        else:
+            draft = await get_draft(session, user.id)
+            if draft is None:
+                replies = [await status.hint_without_draft(session, context, user.id)]
+            else:
+                replies = await _on_draft_button(session, context, draft, data, message_id)
+    await send_replies(context, update.effective_chat.id, replies)
+
+
+async def _consent(
+    session: AsyncSession, context: BotContext, telegram_id: int, agreed: bool
+) -> list[Reply]:
+    if await active_member(session, telegram_id) is not None:
+        return [await status.describe(session, context, telegram_id)]
+    draft = await get_draft(session, telegram_id)
+    if draft is not None:
+        # Consent pressed again (an old welcome message): continue where they are.
+        return [steps.prompt(context, draft)]
+    if not agreed:
+        return [
+            Reply(
+                _(
+                    "That is fine: nothing has been stored. If you change your mind, "
+                    "send /start."
+                )
+            )
+        ]
+    now = context.clock.now()
+    language = current_language()
+    await ensure_account(session, telegram_id, language, now)
+    draft = await start_draft(session, telegram_id, language, Step.NAME.value, now)
+    await audit.record(
+        session, at=now, actor_id=telegram_id, action="consent.given", subject_kind="consent",
+        subject_id=draft.consent_id,
+    )
+    return [steps.prompt(context, draft)]
+
+
+async def _on_draft_button(
+    session: AsyncSession,
+    context: BotContext,
+    draft: RegistrationDraft,
+    data: CallbackData,
+    message_id: int | None,
+) -> list[Reply]:
+    step = parse_step(draft.step)
+    action = data.action
+    if step is Step.PHONE and action == "phone" and draft.pending and "phone" in draft.pending:
+        if data.args == ("yes",):
+            return await steps.accept_phone(
+                session, draft, context, str(draft.pending["phone"]), verified=False
+            )
+        draft.pending = None
+        return [steps.prompt(context, draft)]
+    if step is Step.MUNICIPALITY:
+        if action == "counties":
+            return [texts.county_picker(context.places.values(), message_id)]
+        county_id = data.int_arg(0)
+        if action == "county" and county_id is not None and message_id is not None:
+            if any(p.county_id == county_id for p in context.places.values()):
+                return [texts.municipality_picker(context.places.values(), county_id, message_id)]
+        municipality_id = data.int_arg(0)
+        if action == "muni" and municipality_id in context.places:
+            return steps.choose_municipality(draft, context, municipality_id)
+    if step is Step.SUMMARY:
+        replies = await _on_summary_button(session, context, draft, data, message_id)
+        if replies is not None:
+            return replies
+    # A button from an earlier step, or forged data: ask the current question again.
+    return [Reply(_("That button is no longer active.")), steps.prompt(context, draft)]
+
+
+async def _on_summary_button(
+    session: AsyncSession,
+    context: BotContext,
+    draft: RegistrationDraft,
+    data: CallbackData,
+    message_id: int | None,
+) -> list[Reply] | None:
+    action = data.action
+    if action == "confirm":
+        return await _submit(session, context, draft, message_id)
+    if action == "edit":
+        return [texts.edit_picker(message_id)]
+    if action == "back":
+        return [steps.summary(context, draft, edit_id=message_id)]
+    if action == "cancel":
+        await discard_draft(session, draft.telegram_id)
+        text = _(
+            "Registration cancelled. Nothing you entered has been kept. "
+            "Send /start whenever you want to begin again."
+        )
+        return [Reply(text, None, message_id)]
+    if action == "field" and data.args:
+        field = parse_step(data.args[0])
+        if field in QUESTION_ORDER:
+            draft.step = field.value
+            draft.editing = True
+            draft.pending = None
+            draft.updated_at = context.clock.now()
+            return [steps.prompt(context, draft)]
+    return None
+
+
+async def _submit(
+    session: AsyncSession,
+    context: BotContext,
+    draft: RegistrationDraft,
+    message_id: int | None,
+) -> list[Reply]:
+    now = context.clock.now()
+    place = context.places[draft.municipality_id] if draft.municipality_id else None
+    result = await submit_draft(session, draft, current_language(), now)
+    if result.member is None or place is None:
+        if result.problem is SubmitProblem.PHONE_TAKEN:
+            draft.step = Step.PHONE.value
+            draft.editing = True
+            draft.phone_e164 = None
+            return [texts.phone_taken()]
+        return [await status.describe(session, context, draft.telegram_id)]
+    await audit.record(
+        session, at=now, actor_id=draft.telegram_id, action="application.submitted",
+        subject_kind="member", subject_id=result.member.id,
+    )
+    await application_submitted(session, context.services, result.member)
+    return [texts.submitted(place, message_id)]

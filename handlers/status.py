@@ -1,0 +1,63 @@
+"""/statusi: where a person stands — not registered, registering, pending, member, rejected."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.context import BotContext
+from bot.domain.decisions import reason_text
+from bot.i18n import _, format_day
+from handlers.replies import Reply, send_replies
+from storage.drafts import get_draft
+from storage.members import latest_member
+
+
+async def describe(session: AsyncSession, context: BotContext, telegram_id: int) -> Reply:
+    """One message saying where this account stands in the register."""
+    member = await latest_member(session, telegram_id)
+    if member is None or member.status == "withdrawn":
+        if await get_draft(session, telegram_id) is not None:
+            return Reply(
+                _("You have started registering but have not sent it yet. Send /start to go on.")
+            )
+        return Reply(_("You are not in the register yet. Send /start to register."))
+    place = context.places[member.municipality_id]
+    submitted = format_day(member.submitted_at.date())
+    if member.status == "pending":
+        text = _(
+            "Your application of {date} to the municipality of {municipality} is waiting for "
+            "the chair's confirmation. We will let you know here as soon as they decide."
+        )
+        return Reply(text.format(date=submitted, municipality=place.name))
+    if member.status == "approved":
+        text = _(
+            "You are a member in the municipality of {municipality}. "
+            "Your membership number is {number}."
+        )
+        return Reply(text.format(municipality=place.name, number=member.membership_number))
+    text = _(
+        "Your application of {date} to the municipality of {municipality} was not accepted. "
+        "Reason: {reason}\nYou can apply again with /start."
+    )
+    reason = reason_text(member.rejection_reason)
+    return Reply(text.format(date=submitted, municipality=place.name, reason=reason))
+
+
+async def hint_without_draft(
+    session: AsyncSession, context: BotContext, telegram_id: int
+) -> Reply:
+    """A message out of any conversation: say where they stand and what they can do."""
+    member = await latest_member(session, telegram_id)
+    if member is not None:
+        return await describe(session, context, telegram_id)
+    return Reply(_("Send /start to join the register, or /ndihme to see what I can do."))
+
+
+async def status_command(update: Update, context: BotContext) -> None:
+    """/statusi (/status)."""
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    async with context.db.read() as session:
+        reply = await describe(session, context, user.id)
+    await send_replies(context, update.effective_chat.id, [reply])

@@ -1,0 +1,45 @@
+"""The append-only audit log: actor, time, action, subject — ids only, never names or phones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    subject_kind: str | None = None,
+    subject_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            detail=detail,
+        )
+    )
+
+
+async def events(
+    session: AsyncSession, *, action: str | None = None, actor_id: int | None = None
+) -> list[AuditEvent]:
+    """Events in order, optionally filtered (the audit view of a later issue builds on this)."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,66 @@
+"""The update inbox: every incoming update is stored before Telegram is told it arrived."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+
+async def store_new(
+    session: AsyncSession, rows: list[tuple[int, int | None, dict[str, Any]]], now: datetime
+) -> set[int]:
+    """Insert (update_id, chat_id, payload) rows; return the ids that were not there before.
+
+    The same update_id twice (Telegram re-sending after a crash) has one effect.
+    """
+    if not rows:
+        return set()
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboxUpdate)
+        .values(
+            [
+                {"update_id": uid, "chat_id": chat, "payload": payload, "received_at": now}
+                for uid, chat, payload in rows
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.update_id)
+    )
+    return set((await session.scalars(statement)).all())
+
+
+async def unprocessed(session: AsyncSession) -> list[InboxUpdate]:
+    """Updates stored but not handled (the process stopped mid-way), oldest first."""
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def mark_processed(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
+    """Done: keep the id (for de-duplication) but drop the payload, which holds personal data."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(update_ids))
+        .values(processed_at=now, payload={})
+    )
+
+
+async def purge(session: AsyncSession, now: datetime, keep: timedelta) -> int:
+    """Forget handled updates older than `keep`: Telegram never re-sends those."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.processed_at.is_not(None), InboxUpdate.processed_at < now - keep
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

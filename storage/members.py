@@ -1,0 +1,101 @@
+"""Entries of the register, as the member sees them.
+
+Queries for chairs and staff live in `storage.applications`, scoped by the actor's roles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import MEMBER_ACTIVE, Member, RegistrationDraft
+
+
+class SubmitProblem(StrEnum):
+    INCOMPLETE = "incomplete"
+    ALREADY_REGISTERED = "already_registered"
+    PHONE_TAKEN = "phone_taken"
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    member: Member | None
+    problem: SubmitProblem | None = None
+
+
+async def active_member(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The account's pending or approved entry, if any."""
+    return await session.scalar(
+        select(Member).where(Member.telegram_id == telegram_id, Member.status.in_(MEMBER_ACTIVE))
+    )
+
+
+async def latest_member(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The account's most recent entry whatever its status (for /statusi)."""
+    return await session.scalar(
+        select(Member)
+        .where(Member.telegram_id == telegram_id)
+        .order_by(Member.submitted_at.desc(), Member.id.desc())
+        .limit(1)
+    )
+
+
+async def phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int) -> bool:
+    """Whether another account holds an active entry with this phone number."""
+    found = await session.scalar(
+        select(Member.id).where(
+            Member.phone_e164 == phone_e164,
+            Member.status.in_(MEMBER_ACTIVE),
+            Member.telegram_id != telegram_id,
+        )
+    )
+    return found is not None
+
+
+async def submit_draft(
+    session: AsyncSession, draft: RegistrationDraft, language: str, now: datetime
+) -> SubmitResult:
+    """Turn a complete draft into a pending entry and delete the draft.
+
+    The partial unique indexes are the final word on duplicates (two processes submitting at
+    once): the insert runs in a savepoint so a lost race is reported, not raised.
+    """
+    if (
+        draft.full_name is None
+        or draft.birth_date is None
+        or draft.phone_e164 is None
+        or draft.municipality_id is None
+    ):
+        return SubmitResult(None, SubmitProblem.INCOMPLETE)
+    if await active_member(session, draft.telegram_id) is not None:
+        return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)
+    if await phone_in_use(session, draft.phone_e164, draft.telegram_id):
+        return SubmitResult(None, SubmitProblem.PHONE_TAKEN)
+    member = Member(
+        telegram_id=draft.telegram_id,
+        full_name=draft.full_name,
+        birth_date=draft.birth_date,
+        phone_e164=draft.phone_e164,
+        phone_verified=draft.phone_verified,
+        municipality_id=draft.municipality_id,
+        language=language,
+        consent_id=draft.consent_id,
+        status="pending",
+        submitted_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(member)
+            await session.flush()
+    except IntegrityError:
+        if await active_member(session, draft.telegram_id) is not None:
+            return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)
+        return SubmitResult(None, SubmitProblem.PHONE_TAKEN)
+    await session.delete(draft)
+    await session.flush()
+    return SubmitResult(member)

@@ -1,0 +1,104 @@
+"""The bot running for real against the emulator: the tests play members, chairs and staff.
+
+Nothing of the project is mocked: the Runner polls the emulator over HTTP with
+python-telegram-bot's own network stack, stores updates in the inbox, and the outbox
+sender delivers through the same stack.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.emulator import BotApiEmulator, EmulatedUser, SentMessage
+from bot.runtime import Runner
+from storage.db import Database
+
+TOKEN = "123456:TEST-TOKEN"
+ADMIN_ID = 9001
+
+
+class BotHarness:
+    def __init__(self, database_url: str, **settings: Any) -> None:
+        self.database_url = database_url
+        self.emu = BotApiEmulator(token=TOKEN, bot_username="regjistri_test_bot")
+        self.clock = ManualClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+        self.extra = settings
+        self.runner: Runner | None = None
+        self.database = Database(database_url)
+        self._emulator_started = False
+
+    def settings(self) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": TOKEN,
+            "telegram_api_url": self.emu.base_url,
+            "database_url": self.database_url,
+            "admin_ids": (ADMIN_ID,),
+            "outbox_per_chat_interval_seconds": 0.0,
+        }
+        values.update(self.extra)
+        return Settings(**values)
+
+    async def start(self) -> None:
+        if not self._emulator_started:
+            await self.emu.start()
+            self._emulator_started = True
+        self.runner = Runner(self.settings(), clock=self.clock, poll_timeout=1)
+        await self.runner.start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.stop()
+            self.runner = None
+
+    async def restart(self) -> None:
+        """Stop the bot completely and start a new one on the same database and emulator."""
+        await self.stop()
+        await self.start()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.database.dispose()
+        await self.emu.stop()
+
+    def user(self, user_id: int, first_name: str = "Arta", **kwargs: Any) -> EmulatedUser:
+        return self.emu.user(user_id, first_name=first_name, **kwargs)
+
+    async def drain_outbox(self, timeout: float = 10.0) -> None:
+        assert self.runner is not None and self.runner.outbox is not None
+        await self.runner.outbox.drain(timeout=timeout)
+
+    async def say(self, user: EmulatedUser, text: str) -> SentMessage:
+        """Send text and return the bot's (last) answer."""
+        await user.send(text)
+        return await self.answer(user)
+
+    async def press(self, user: EmulatedUser, label: str) -> SentMessage:
+        await user.press(label)
+        return await self.answer(user)
+
+    async def answer(self, user: EmulatedUser) -> SentMessage:
+        """The newest message after the bot has gone quiet (replies may be several)."""
+        first = await user.receive(timeout=5.0)
+        rest = await user.receive_all(idle=0.15)
+        return rest[-1] if rest else first
+
+    async def register(
+        self,
+        user: EmulatedUser,
+        *,
+        name: str = "Arben Hoxha",
+        birth: str = "5.3.1980",
+        phone: str = "069 212 3456",
+        municipality: str = "korce",
+    ) -> SentMessage:
+        """A whole registration, the way a member does it; returns the confirmation."""
+        await self.say(user, "/start")
+        await self.press(user, "reg:v1:consent:yes")
+        await self.say(user, name)
+        await self.say(user, birth)
+        await self.say(user, phone)
+        await self.say(user, municipality)
+        return await self.press(user, "reg:v1:confirm")
