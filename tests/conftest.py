@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 
 from storage.db import Database, ensure_private_sqlite_file
 from storage.schema import upgrade
+from tests.harness import BotHarness
 
 # =============================================================================================
 # Database fixtures (storage infrastructure)
@@ -188,3 +189,15 @@ async def sqlite_db(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Data
 
 
 # ===================================== end of database fixtures ==============================
+
+
+# ===================================== end-to-end fixtures ===================================
+# `harness`: the real bot (Runner) polling the emulator over HTTP, on a migrated SQLite copy.
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[BotHarness]:
+    running = BotHarness(await _sqlite_copy(tmp_path, sqlite_template))
+    await running.start()
+    yield running
+    await running.close()

@@ -76,8 +76,17 @@ class BotHarness:
         return await self.answer(user)
 
     async def press(self, user: EmulatedUser, label: str) -> SentMessage:
+        """Press a button; return the bot's new message, or the message it edited."""
+        edits_before = {m.message_id: m.edits for m in user.messages}
         await user.press(label)
-        return await self.answer(user)
+        for _ in range(50):
+            fresh = await user.receive_all(idle=0.1)
+            if fresh:
+                return fresh[-1]
+            edited = [m for m in user.messages if m.edits != edits_before.get(m.message_id, 0)]
+            if edited:
+                return edited[-1]
+        raise AssertionError(f"the bot did not answer the press of {label!r}")
 
     async def answer(self, user: EmulatedUser) -> SentMessage:
         """The newest message after the bot has gone quiet (replies may be several)."""
