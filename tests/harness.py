@@ -111,3 +111,13 @@ class BotHarness:
         await self.say(user, phone)
         await self.say(user, municipality)
         return await self.press(user, "reg:v1:confirm")
+
+
+def said(msgid: str, language: str = "sq", **values: object) -> str:
+    """A message as the bot renders it in `language` (tests compare with the catalog, not
+    with a copy of the translation)."""
+    from bot.i18n import _, use_language
+
+    with use_language(language):
+        text = _(msgid)
+    return text.format(**values) if values else text

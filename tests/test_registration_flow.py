@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import Member, RegistrationDraft
-from tests.harness import BotHarness
+from storage.models import Account, Consent, Member, RegistrationDraft
+from tests.harness import BotHarness, said
 
 
 async def test_a_member_types_korce_and_is_pending_in_korce(harness: BotHarness) -> None:
@@ -33,3 +33,115 @@ async def test_a_member_types_korce_and_is_pending_in_korce(harness: BotHarness)
     assert entry is not None and entry.status == "pending"
     assert entry.full_name == "Arben Hoxha" and entry.phone_e164 == "+355692123456"
     assert draft is None
+
+
+async def test_a_restart_mid_registration_loses_nothing(harness: BotHarness) -> None:
+    member = harness.user(1002, "Blerina")
+    await harness.say(member, "/start")
+    await harness.press(member, "reg:v1:consent:yes")
+    await harness.say(member, "Blerina Shehu")
+    await harness.say(member, "05/03/1980")
+
+    await harness.restart()  # the whole bot stops; a new Runner starts on the same database
+
+    back = await harness.say(member, "/start")
+    assert back.reply_markup and back.reply_markup.get("keyboard")  # the phone question again
+    await harness.say(member, "+355 69 212 0002")
+    summary = await harness.say(member, "Durrës")
+    assert "Blerina Shehu" in (summary.text or "") and "Durrës" in (summary.text or "")
+    await harness.press(member, "reg:v1:confirm")
+    async with harness.database.read() as session:
+        entry = await session.scalar(select(Member).where(Member.telegram_id == 1002))
+    assert entry is not None and entry.birth_date.isoformat() == "1980-03-05"
+
+
+async def test_edit_re_asks_one_field_and_returns_to_the_summary(harness: BotHarness) -> None:
+    member = harness.user(1003)
+    await harness.say(member, "/start")
+    await harness.press(member, "reg:v1:consent:yes")
+    await harness.say(member, "Arben Hoxha")
+    await harness.say(member, "1980-03-05")
+    await harness.say(member, "0692120003")
+    await harness.say(member, "Shkodra")
+    picker = await harness.press(member, "reg:v1:edit")
+    assert "reg:v1:field:municipality" in [b.callback_data for b in picker.buttons]
+    await harness.press(member, "reg:v1:field:birth_date")
+    summary = await harness.say(member, "5 mars 1981")
+    assert "1981" in (summary.text or "") and "Shkodër" in (summary.text or "")
+    assert "reg:v1:confirm" in [b.callback_data for b in summary.buttons]
+
+
+async def test_cancel_discards_the_draft_and_its_consent(harness: BotHarness) -> None:
+    member = harness.user(1004)
+    await harness.say(member, "/start")
+    await harness.press(member, "reg:v1:consent:yes")
+    await harness.say(member, "Arben Hoxha")
+    await harness.say(member, "/anulo")
+    async with harness.database.read() as session:
+        assert await session.get(RegistrationDraft, 1004) is None
+        assert await session.scalar(select(Consent).where(Consent.telegram_id == 1004)) is None
+
+
+async def test_declining_consent_stores_nothing(harness: BotHarness) -> None:
+    member = harness.user(1005)
+    await harness.say(member, "/start")
+    await harness.press(member, "reg:v1:consent:no")
+    async with harness.database.read() as session:
+        assert await session.get(RegistrationDraft, 1005) is None
+        assert await session.get(Account, 1005) is None
+
+
+async def test_the_same_account_is_not_registered_twice(harness: BotHarness) -> None:
+    member = harness.user(1006)
+    await harness.register(member, phone="069 212 0006")
+    again = await harness.say(member, "/start")
+    assert "reg:v1:consent:yes" not in [b.callback_data for b in again.buttons]
+    async with harness.database.read() as session:
+        count = len((await session.scalars(select(Member).where(Member.telegram_id == 1006))).all())
+    assert count == 1
+
+
+async def test_the_same_phone_from_another_account_is_recognized(harness: BotHarness) -> None:
+    await harness.register(harness.user(1007), phone="069 212 0007")
+    other = harness.user(1008)
+    await harness.say(other, "/start")
+    await harness.press(other, "reg:v1:consent:yes")
+    await harness.say(other, "Dritan Hoxha")
+    await harness.say(other, "1.1.1990")
+    reply = await harness.say(other, "+355692120007")
+    assert reply.text == said(
+        "This number is already in the register under another Telegram account. "
+        "If you registered before, please use that account; otherwise write another number."
+    )
+
+
+async def test_status_tells_a_member_where_they_stand(harness: BotHarness) -> None:
+    member = harness.user(1009)
+    nothing = await harness.say(member, "/statusi")
+    assert nothing.text == said("You are not in the register yet. Send /start to register.")
+    await harness.register(member, phone="069 212 0009")
+    pending = await harness.say(member, "/status")
+    assert "Korçë" in (pending.text or "")
+
+
+async def test_english_on_request_and_the_menus_per_language(harness: BotHarness) -> None:
+    member = harness.user(1010)
+    await harness.say(member, "/start")
+    welcome_en = await harness.press(member, "lang:v1:set:en")
+    assert "reg:v1:consent:yes" in [b.callback_data for b in welcome_en.buttons]
+    await harness.press(member, "reg:v1:consent:yes")
+    asked = await harness.say(member, "Arben Hoxha")
+    assert asked.text == said(
+        "Thank you, {name}. When were you born? For example: 5.3.1980.", "en", name="Arben Hoxha"
+    )
+    languages = {params.get("language_code") for method, params in harness.emu.calls
+                 if method == "setMyCommands"}
+    assert {None, "en"} <= languages
+
+
+async def test_in_a_group_the_bot_points_to_a_private_chat(harness: BotHarness) -> None:
+    member = harness.user(1011)
+    await member.send_in_group(-100500, "/start")
+    await harness.emu.wait_for_call("sendMessage")
+    sent = [p for m, p in harness.emu.calls if m == "sendMessage" and str(p.get("chat_id")) == "-100500"]
+    assert sent and "t.me/regjistri_test_bot?start=" in str(sent[-1].get("reply_markup"))
