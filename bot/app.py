@@ -26,7 +26,7 @@ def build_application(
     The Application has no Updater: `bot.runtime.Runner` fetches updates itself and stores
     each one in the inbox before confirming it (design §9).
     """
-    import handlers
+    from handlers.registry import register
 
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
@@ -45,7 +45,7 @@ def build_application(
         .connection_pool_size(max(8, settings.concurrent_updates * 2))
         .build()
     )
-    handlers.register(application)
+    register(application)
     return application  # type: ignore[return-value]
 
 

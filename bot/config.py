@@ -53,6 +53,12 @@ class Settings(BaseSettings):
             return (value,)
         return value
 
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token(cls, value: object) -> object:
+        # `TELEGRAM_BOT_TOKEN=` as in .env.example means "not set", not an empty token.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
