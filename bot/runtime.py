@@ -53,6 +53,9 @@ class Runner:
         self._chains: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._stopping = asyncio.Event()
+        self._handled: list[int] = []
+        self._handled_event = asyncio.Event()
+        self._marker: asyncio.Task[None] | None = None
 
     async def start(self) -> RegjistriApplication:
         url = self.settings.resolved_database_url()
@@ -79,6 +82,7 @@ class Runner:
         await application.start()
         await self.outbox.start()
         await self._replay_unhandled()
+        self._marker = asyncio.create_task(self._mark_handled(), name="regjistri-inbox-marker")
         self._poller = asyncio.create_task(self._poll(), name="regjistri-inbox-poller")
         return application
 
@@ -91,6 +95,11 @@ class Runner:
                 await self._poller
         if self._chains:
             await asyncio.gather(*self._chains.values(), return_exceptions=True)
+        if self._marker is not None:
+            self._marker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._marker
+            await self._flush_handled()
         if self.outbox is not None:
             await self.outbox.stop()
         if self.application is not None:
@@ -175,7 +184,24 @@ class Runner:
         async with self._slots:
             # process_update hands handler errors to the error handler; it does not raise.
             await self.application.process_update(update)
+        self._handled.append(update.update_id)
+        self._handled_event.set()
+
+    async def _mark_handled(self) -> None:
+        """Mark handled updates in batches: one write for many updates, not one each.
+
+        An update handled but not yet marked when the process dies is handled again at the
+        next start (at-least-once); handlers are written so a repeat is harmless (they
+        re-read the step from the database) and the window is one batch (~50 ms).
+        """
+        while True:
+            await self._handled_event.wait()
+            await asyncio.sleep(0.05)
+            await self._flush_handled()
+
+    async def _flush_handled(self) -> None:
+        self._handled_event.clear()
+        batch, self._handled = self._handled, []
+        if batch:
             async with self.database.write() as session:
-                await inbox.mark_processed(session, [update.update_id], datetime.now(UTC))
-        if self.outbox is not None:
-            self.outbox.wake()
+                await inbox.mark_processed(session, batch, datetime.now(UTC))

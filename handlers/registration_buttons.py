@@ -51,6 +51,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             else:
                 replies = await _on_draft_button(session, context, draft, data, message_id)
     await send_replies(context, update.effective_chat.id, replies)
+    if context.services.outbox is not None and data is not None and data.action == "confirm":
+        context.services.outbox.wake()  # the chairs' notifications were queued
 
 
 async def _consent(

@@ -1,0 +1,139 @@
+"""Registration throughput and per-update latency against the local emulator, beside a bare
+python-telegram-bot echo bot on the same emulator (the framework's floor).
+
+    python bench/registration.py --members 100
+
+Prints figures only. Latency is measured from the moment a member's update is queued at the
+emulator to the bot's answer arriving there, so it includes long-poll pickup, the inbox
+write, the handler's database work and the reply's HTTP round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.config import Settings
+from bot.emulator import BotApiEmulator, EmulatedUser
+from bot.runtime import Runner
+
+TOKEN = "123456:BENCH-TOKEN"
+STEPS = 7  # /start, consent, name, date, phone, municipality, confirm
+
+
+async def _register(user: EmulatedUser, index: int, latencies: list[float]) -> None:
+    """One member's whole registration, timing each update until the bot's answer arrives.
+
+    Every step of the happy path answers with exactly one new message, except Confirm,
+    which edits the summary; waiting is event-driven (no polling loop in the benchmark).
+    """
+
+    async def step(send: object) -> None:
+        start = time.perf_counter()
+        await send  # type: ignore[misc]
+        await user.receive(timeout=30)
+        latencies.append(time.perf_counter() - start)
+
+    await step(user.send("/start"))
+    await step(user.press("reg:v1:consent:yes"))
+    await step(user.send("Arben Hoxha"))
+    await step(user.send("5.3.1980"))
+    await step(user.send(f"+35569{2000000 + index:07d}"))  # a distinct valid number each
+    await step(user.send("korce"))
+    summary = user.last
+    assert summary is not None
+    start = time.perf_counter()
+    await user.press("reg:v1:confirm")
+    await user.wait_edit(summary, timeout=30)
+    latencies.append(time.perf_counter() - start)
+
+
+async def bench_regjistri(members: int) -> tuple[float, list[float]]:
+    emulator = BotApiEmulator(token=TOKEN, bot_username="regjistri_bench_bot")
+    await emulator.start()
+    emulator.user(9001, first_name="Admin")
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            telegram_bot_token=TOKEN,
+            telegram_api_url=emulator.base_url,
+            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}",
+            admin_ids=(9001,),
+        )
+        runner = Runner(settings, poll_timeout=1)
+        await runner.start()
+        users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
+        latencies: list[float] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(_register(u, i, latencies) for i, u in enumerate(users)))
+        elapsed = time.perf_counter() - start
+        await runner.stop()
+    await emulator.stop()
+    return elapsed, latencies
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(update.effective_message.text or "?")
+
+
+async def bench_echo(members: int) -> tuple[float, list[float]]:
+    emulator = BotApiEmulator(token=TOKEN, bot_username="echo_bench_bot")
+    await emulator.start()
+    app = (
+        Application.builder().token(TOKEN).base_url(emulator.base_url)
+        .concurrent_updates(8).build()
+    )
+    app.add_handler(MessageHandler(filters.ALL, _echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
+    latencies: list[float] = []
+
+    async def chat(user: EmulatedUser) -> None:
+        for n in range(STEPS):
+            start = time.perf_counter()
+            await user.send(f"hello {n}")
+            await user.receive(timeout=30)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(chat(u) for u in users))
+    elapsed = time.perf_counter() - start
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    await emulator.stop()
+    return elapsed, latencies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=100)
+    args = parser.parse_args()
+    ours_time, ours = asyncio.run(bench_regjistri(args.members))
+    floor_time, floor = asyncio.run(bench_echo(args.members))
+    print(f"{args.members} concurrent members, {STEPS} updates each, SQLite, emulator on loopback")
+    print(f"{'':<22}{'updates/s':>10}{'regs/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, elapsed, lat in (("regjistri", ours_time, ours), ("PTB echo (floor)", floor_time, floor)):
+        print(f"{name:<22}{len(lat) / elapsed:>10.1f}{args.members / elapsed:>9.2f}"
+              f"{_percentile(lat, 50) * 1000:>9.1f}{_percentile(lat, 95) * 1000:>9.1f}")
+    print(f"ratio regjistri/floor: p50 {_percentile(ours, 50) / _percentile(floor, 50):.2f}x, "
+          f"p95 {_percentile(ours, 95) / _percentile(floor, 95):.2f}x, "
+          f"throughput {(len(floor) / floor_time) / (len(ours) / ours_time):.2f}x slower")
+
+
+if __name__ == "__main__":
+    main()
