@@ -87,8 +87,7 @@ async def bench_echo(members: int) -> tuple[float, list[float]]:
     emulator = BotApiEmulator(token=TOKEN, bot_username="echo_bench_bot")
     await emulator.start()
     app = (
-        Application.builder().token(TOKEN).base_url(emulator.base_url)
-        .concurrent_updates(8).build()
+        Application.builder().token(TOKEN).base_url(emulator.base_url).concurrent_updates(8).build()
     )
     app.add_handler(MessageHandler(filters.ALL, _echo))
     await app.initialize()
@@ -127,12 +126,19 @@ def main() -> None:
     floor_time, floor = asyncio.run(bench_echo(args.members))
     print(f"{args.members} concurrent members, {STEPS} updates each, SQLite, emulator on loopback")
     print(f"{'':<22}{'updates/s':>10}{'regs/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
-    for name, elapsed, lat in (("regjistri", ours_time, ours), ("PTB echo (floor)", floor_time, floor)):
-        print(f"{name:<22}{len(lat) / elapsed:>10.1f}{args.members / elapsed:>9.2f}"
-              f"{_percentile(lat, 50) * 1000:>9.1f}{_percentile(lat, 95) * 1000:>9.1f}")
-    print(f"ratio regjistri/floor: p50 {_percentile(ours, 50) / _percentile(floor, 50):.2f}x, "
-          f"p95 {_percentile(ours, 95) / _percentile(floor, 95):.2f}x, "
-          f"throughput {(len(floor) / floor_time) / (len(ours) / ours_time):.2f}x slower")
+    for name, elapsed, lat in (
+        ("regjistri", ours_time, ours),
+        ("PTB echo (floor)", floor_time, floor),
+    ):
+        print(
+            f"{name:<22}{len(lat) / elapsed:>10.1f}{args.members / elapsed:>9.2f}"
+            f"{_percentile(lat, 50) * 1000:>9.1f}{_percentile(lat, 95) * 1000:>9.1f}"
+        )
+    print(
+        f"ratio regjistri/floor: p50 {_percentile(ours, 50) / _percentile(floor, 50):.2f}x, "
+        f"p95 {_percentile(ours, 95) / _percentile(floor, 95):.2f}x, "
+        f"throughput {(len(floor) / floor_time) / (len(ours) / ours_time):.2f}x slower"
+    )
 
 
 if __name__ == "__main__":

@@ -96,16 +96,29 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
         )
         if not username:
-            print("The bot has not run yet, so its username is unknown: pass --bot-username.",
-                  file=sys.stderr)
+            print(
+                "The bot has not run yet, so its username is unknown: pass --bot-username.",
+                file=sys.stderr,
+            )
             return 2
         invite, code = await create_invite(
-            session, kind=kind, county_id=county_id, municipality_id=municipality_id,
-            created_by=None, now=now, ttl=timedelta(hours=settings.invite_ttl_hours),
+            session,
+            kind=kind,
+            county_id=county_id,
+            municipality_id=municipality_id,
+            created_by=None,
+            now=now,
+            ttl=timedelta(hours=settings.invite_ttl_hours),
         )
-        await audit.record(session, at=now, actor_id=None, action="invite.created",
-                           subject_kind="invite", subject_id=invite.id,
-                           detail={"kind": kind.value, "via": "cli"})
+        await audit.record(
+            session,
+            at=now,
+            actor_id=None,
+            action="invite.created",
+            subject_kind="invite",
+            subject_id=invite.id,
+            detail={"kind": kind.value, "via": "cli"},
+        )
     print(f"Invitation for {what} (single use, expires in {settings.invite_ttl_hours:g} h):")
     print(f"https://t.me/{username.lstrip('@')}?start={code}")
     return 0
@@ -122,12 +135,15 @@ async def _roles(database: Database) -> int:
     print(f"{'id':>5}  {'telegram id':>12}  {'role':<12} {'where':<20} {'since':<16} name")
     for role in roles:
         where = (
-            places[role.municipality_id].name if role.municipality_id in places
+            places[role.municipality_id].name
+            if role.municipality_id in places
             else counties.get(role.county_id or 0, "national")
         )
         since = role.granted_at.strftime("%Y-%m-%d %H:%M")
-        print(f"{role.id:>5}  {role.telegram_id:>12}  {role.kind:<12} {where:<20} {since:<16} "
-              f"{role.holder_name or ''}")
+        print(
+            f"{role.id:>5}  {role.telegram_id:>12}  {role.kind:<12} {where:<20} {since:<16} "
+            f"{role.holder_name or ''}"
+        )
     return 0
 
 
@@ -138,7 +154,14 @@ async def _revoke(database: Database, role_id: int) -> int:
         if role is None:
             print(f"No active role with id {role_id}.", file=sys.stderr)
             return 1
-        await audit.record(session, at=now, actor_id=None, action="role.revoked",
-                           subject_kind="role", subject_id=role.id, detail={"via": "cli"})
+        await audit.record(
+            session,
+            at=now,
+            actor_id=None,
+            action="role.revoked",
+            subject_kind="role",
+            subject_id=role.id,
+            detail={"via": "cli"},
+        )
     print(f"Revoked role {role_id} ({role.kind}); it has no effect from now on.")
     return 0

@@ -1,10 +1,11 @@
-"""`regjistri` (also `python -m bot`): run the bot, try it offline, manage the database and roles."""
+"""`regjistri` (also `python -m bot`): run the bot, try it offline, manage the database, roles."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -34,21 +35,25 @@ def _parser() -> argparse.ArgumentParser:
         "then chat with the bot in this terminal as a new member. Buttons show as numbered "
         "choices: type the number. No token and no network needed.",
     )
-    demo.add_argument("--database", default="data/demo.sqlite3",
-                      help="SQLite file for the demo (default: data/demo.sqlite3)")
+    demo.add_argument(
+        "--database",
+        default="data/demo.sqlite3",
+        help="SQLite file for the demo (default: data/demo.sqlite3)",
+    )
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
 
-    db = commands.add_parser("db", help="database maintenance",
-                             description="Database maintenance.")
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
-        "upgrade", help="create the database or bring it to the current schema",
+        "upgrade",
+        help="create the database or bring it to the current schema",
         description="Create the database (DATABASE_URL) or apply the migrations it lacks, "
         "including the list of counties and municipalities.",
     )
 
     invite = commands.add_parser(
-        "invite", help="create a one-time invitation link for a role",
+        "invite",
+        help="create a one-time invitation link for a role",
         description="Create a single-use invitation link that grants a role to whoever opens "
         "it first. Municipality and county names are matched as members type them "
         "(korce, Korça and Korçë all work).",
@@ -61,15 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("roles", help="list active roles", description="List active roles.")
     role = commands.add_parser("role", help="change a role", description="Change a role.")
     role_commands = role.add_subparsers(dest="role_command", metavar="ACTION", required=True)
-    revoke = role_commands.add_parser("revoke", help="revoke a role at once (id from 'roles')",
-                                      description="Revoke a role at once.")
+    revoke = role_commands.add_parser(
+        "revoke",
+        help="revoke a role at once (id from 'roles')",
+        description="Revoke a role at once.",
+    )
     revoke.add_argument("role_id", type=int)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings()
     except ValidationError as error:
@@ -98,10 +108,16 @@ def _run(settings: Settings) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     runner = Runner(settings)
-    try:
-        asyncio.run(runner.run_forever())
-    except KeyboardInterrupt:
-        pass
+
+    async def run_until_signalled() -> None:
+        # SIGINT/SIGTERM stop the runner gracefully: updates in hand are finished, the
+        # outbox's in-flight sends complete, nothing half-done is left behind.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, runner.request_stop)
+        await runner.run_forever()
+
+    asyncio.run(run_until_signalled())
     return 0
 
 

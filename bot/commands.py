@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -14,8 +15,12 @@ from bot.i18n import N_, _, use_language
 COMMANDS: tuple[tuple[str, str, str, frozenset[str] | None], ...] = (
     ("start", "start", N_("Join the register or continue"), None),
     ("statusi", "status", N_("Where my application stands"), None),
-    ("ne_pritje", "pending", N_("Applications waiting for a decision"),
-     frozenset({"chair", "coordinator", "admin"})),
+    (
+        "ne_pritje",
+        "pending",
+        N_("Applications waiting for a decision"),
+        frozenset({"chair", "coordinator", "admin"}),
+    ),
     ("ftese", "invite", N_("Invite a chair or a coordinator"), frozenset({"admin"})),
     ("anulo", "cancel", N_("Cancel what is in progress"), None),
     ("gjuha", "language", N_("Shqip / English"), None),
@@ -48,10 +53,8 @@ async def set_chat_commands(
     roles: Iterable[str] = (),
 ) -> None:
     """One person's menu: their chosen language and what their roles allow."""
-    try:
+    # The menu is a convenience; the commands work without it.
+    with contextlib.suppress(TelegramError):
         await application.bot.set_my_commands(
             menu(language, roles), scope=BotCommandScopeChat(chat_id)
         )
-    except TelegramError:
-        # The menu is a convenience; the commands work without it.
-        pass

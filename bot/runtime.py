@@ -108,6 +108,10 @@ class Runner:
             await self.application.shutdown()
         await self.database.dispose()
 
+    def request_stop(self) -> None:
+        """Ask `run_forever` to stop (from a signal handler)."""
+        self._stopping.set()
+
     async def run_forever(self) -> None:
         await self.start()
         try:
@@ -140,8 +144,13 @@ class Runner:
                 )
                 failures = 0
             except RetryAfter as error:
-                await asyncio.sleep(float(error.retry_after if isinstance(error.retry_after, int)
-                                          else error.retry_after.total_seconds()))
+                await asyncio.sleep(
+                    float(
+                        error.retry_after
+                        if isinstance(error.retry_after, int)
+                        else error.retry_after.total_seconds()
+                    )
+                )
                 continue
             except (NetworkError, TimedOut):
                 failures += 1

@@ -14,9 +14,11 @@ from bot.i18n import _, normalize_language, set_language
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers.replies import Reply, inline, send_replies
-from storage.accounts import get_account, mark_reachable, set_language as store_language
+from storage.accounts import get_account, mark_reachable
+from storage.accounts import set_language as store_language
 from storage.drafts import get_draft
 from storage.members import latest_member
+from storage.roles import active_roles
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
@@ -42,17 +44,27 @@ async def load_language(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """/ndihme (/help)."""
-    assert update.effective_chat is not None
-    text = _(
-        "I keep the membership register. What you can do here:\n\n"
-        "/start — join the register, or continue where you left off\n"
-        "/statusi — see where your application stands\n"
-        "/anulo — cancel the registration in progress\n"
-        "/gjuha — Shqip / English\n"
-        "/ndihme — this help"
-    )
-    await send_replies(context, update.effective_chat.id, [Reply(text)])
+    """/ndihme (/help): the member's commands, plus those the person's roles allow."""
+    user = update.effective_user
+    assert update.effective_chat is not None and user is not None
+    async with context.db.read() as session:
+        kinds = {role.kind for role in await active_roles(session, user.id)}
+    lines = [
+        _(
+            "I keep the membership register. What you can do here:\n\n"
+            "/start — join the register, or continue where you left off\n"
+            "/statusi — see where your application stands\n"
+            "/lista — pick your municipality from a list while registering\n"
+            "/anulo — cancel what is in progress\n"
+            "/gjuha — Shqip / English\n"
+            "/ndihme — this help"
+        )
+    ]
+    if kinds:
+        lines.append(_("/ne_pritje — applications waiting for your decision"))
+    if "admin" in kinds:
+        lines.append(_("/ftese — invite a chair or a coordinator, or revoke a role"))
+    await send_replies(context, update.effective_chat.id, [Reply("\n".join(lines))])
 
 
 async def language_command(update: Update, context: BotContext) -> None:

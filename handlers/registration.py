@@ -61,7 +61,9 @@ async def pick_from_list(update: Update, context: BotContext) -> None:
     async with context.db.read() as session:
         draft = await get_draft(session, user.id)
     if draft is None or parse_step(draft.step) is not Step.MUNICIPALITY:
-        replies = [Reply(_("The list of municipalities is offered when you register: send /start."))]
+        replies = [
+            Reply(_("The list of municipalities is offered when you register: send /start."))
+        ]
         if draft is not None:
             replies = [steps.prompt(context, draft)]
     else:
@@ -101,4 +103,3 @@ async def _answer(
     if step is Step.PHONE:
         return await steps.answer_phone_text(session, draft, context, text)
     return steps.answer_municipality(draft, context, text)
-

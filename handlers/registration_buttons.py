@@ -11,9 +11,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, parse
-from bot.notifications import application_submitted
 from bot.domain.registration import QUESTION_ORDER, Step, parse_step
 from bot.i18n import _, current_language
+from bot.notifications import application_submitted
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
@@ -66,19 +66,18 @@ async def _consent(
         return [steps.prompt(context, draft)]
     if not agreed:
         return [
-            Reply(
-                _(
-                    "That is fine: nothing has been stored. If you change your mind, "
-                    "send /start."
-                )
-            )
+            Reply(_("That is fine: nothing has been stored. If you change your mind, send /start."))
         ]
     now = context.clock.now()
     language = current_language()
     await ensure_account(session, telegram_id, language, now)
     draft = await start_draft(session, telegram_id, language, Step.NAME.value, now)
     await audit.record(
-        session, at=now, actor_id=telegram_id, action="consent.given", subject_kind="consent",
+        session,
+        at=now,
+        actor_id=telegram_id,
+        action="consent.given",
+        subject_kind="consent",
         subject_id=draft.consent_id,
     )
     return [steps.prompt(context, draft)]
@@ -104,9 +103,9 @@ async def _on_draft_button(
         if action == "counties":
             return [texts.county_picker(context.places.values(), message_id)]
         county_id = data.int_arg(0)
-        if action == "county" and county_id is not None and message_id is not None:
-            if any(p.county_id == county_id for p in context.places.values()):
-                return [texts.municipality_picker(context.places.values(), county_id, message_id)]
+        known_county = any(p.county_id == county_id for p in context.places.values())
+        if action == "county" and known_county and county_id is not None and message_id:
+            return [texts.municipality_picker(context.places.values(), county_id, message_id)]
         municipality_id = data.int_arg(0)
         if action == "muni" and municipality_id in context.places:
             return steps.choose_municipality(draft, context, municipality_id)
@@ -167,8 +166,12 @@ async def _submit(
             return [texts.phone_taken()]
         return [await status.describe(session, context, draft.telegram_id)]
     await audit.record(
-        session, at=now, actor_id=draft.telegram_id, action="application.submitted",
-        subject_kind="member", subject_id=result.member.id,
+        session,
+        at=now,
+        actor_id=draft.telegram_id,
+        action="application.submitted",
+        subject_kind="member",
+        subject_id=result.member.id,
     )
     await application_submitted(session, context.services, result.member)
     return [texts.submitted(place, message_id)]

@@ -111,9 +111,7 @@ async def answer_birth_date(
 ) -> list[Reply]:
     settings = context.settings
     today = context.clock.now().date()
-    result = parse_birth_date(
-        text, today=today, min_age=settings.min_age, max_age=settings.max_age
-    )
+    result = parse_birth_date(text, today=today, min_age=settings.min_age, max_age=settings.max_age)
     if result.error is not None or result.value is None:
         message = texts.problem_text(
             texts.DATE_PROBLEMS,

@@ -29,8 +29,9 @@ PRIVATE = filters.ChatType.PRIVATE
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(TypeHandler(Update, common.load_language), group=-1)
 
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND,
-                                           common.group_redirect))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
+    )
     commands = [
         (("start",), invites.start_with_payload_or_register),
         (("anulo", "cancel"), chair.cancel_then_registration),

@@ -44,9 +44,7 @@ async def describe(session: AsyncSession, context: BotContext, telegram_id: int)
     return Reply(text.format(date=submitted, municipality=place.name, reason=reason))
 
 
-async def hint_without_draft(
-    session: AsyncSession, context: BotContext, telegram_id: int
-) -> Reply:
+async def hint_without_draft(session: AsyncSession, context: BotContext, telegram_id: int) -> Reply:
     """A message out of any conversation: say where they stand and what they can do."""
     member = await latest_member(session, telegram_id)
     if member is not None:

@@ -66,9 +66,10 @@ class BotHarness:
     def user(self, user_id: int, first_name: str = "Arta", **kwargs: Any) -> EmulatedUser:
         return self.emu.user(user_id, first_name=first_name, **kwargs)
 
-    async def drain_outbox(self, timeout: float = 10.0) -> None:
+    async def drain_outbox(self) -> None:
+        """Wait until every queued delivery reached a final state (10 s at most)."""
         assert self.runner is not None and self.runner.outbox is not None
-        await self.runner.outbox.drain(timeout=timeout)
+        await self.runner.outbox.drain(timeout=10.0)
 
     async def say(self, user: EmulatedUser, text: str) -> SentMessage:
         """Send text and return the bot's (last) answer."""

@@ -12,16 +12,29 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_"))}
+def _run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_"))
+    }
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,
-        cwd=cwd, timeout=60, check=False,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=cwd,
+        timeout=60,
+        check=False,
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["db", "upgrade"], ["invite"], ["roles"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["demo"], ["db", "upgrade"], ["invite"], ["roles"]]
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = _run(*command, "--help")
     assert result.returncode == 0 and "usage: regjistri" in result.stdout
@@ -47,8 +60,15 @@ def test_db_upgrade_then_invite_prints_a_single_use_link(tmp_path: Path) -> None
     assert _run("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
     assert oct((tmp_path / "r.sqlite3").stat().st_mode & 0o777) == "0o600"
     result = _run(
-        "invite", "--role", "chair", "--municipality", "korce", "--bot-username", "regjistri_bot",
-        env={"DATABASE_URL": url}, cwd=tmp_path,
+        "invite",
+        "--role",
+        "chair",
+        "--municipality",
+        "korce",
+        "--bot-username",
+        "regjistri_bot",
+        env={"DATABASE_URL": url},
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "Korçë" in result.stdout and "https://t.me/regjistri_bot?start=inv_" in result.stdout

@@ -134,8 +134,11 @@ async def test_english_on_request_and_the_menus_per_language(harness: BotHarness
     assert asked.text == said(
         "Thank you, {name}. When were you born? For example: 5.3.1980.", "en", name="Arben Hoxha"
     )
-    languages = {params.get("language_code") for method, params in harness.emu.calls
-                 if method == "setMyCommands"}
+    languages = {
+        params.get("language_code")
+        for method, params in harness.emu.calls
+        if method == "setMyCommands"
+    }
     assert {None, "en"} <= languages
 
 
@@ -143,5 +146,14 @@ async def test_in_a_group_the_bot_points_to_a_private_chat(harness: BotHarness) 
     member = harness.user(1011)
     await member.send_in_group(-100500, "/start")
     await harness.emu.wait_for_call("sendMessage")
-    sent = [p for m, p in harness.emu.calls if m == "sendMessage" and str(p.get("chat_id")) == "-100500"]
+    sent = [
+        p for m, p in harness.emu.calls if m == "sendMessage" and str(p.get("chat_id")) == "-100500"
+    ]
     assert sent and "t.me/regjistri_test_bot?start=" in str(sent[-1].get("reply_markup"))
+
+
+async def test_help_shows_role_commands_only_to_role_holders(harness: BotHarness) -> None:
+    member_help = await harness.say(harness.user(1012), "/ndihme")
+    assert "/ne_pritje" not in (member_help.text or "")
+    admin_help = await harness.say(harness.user(9001, "Admin"), "/help")
+    assert "/ne_pritje" in (admin_help.text or "") and "/ftese" in (admin_help.text or "")

@@ -47,8 +47,14 @@ async def test_a_bad_name_is_refused_kindly(harness: BotHarness, typed: str, pro
 @pytest.mark.parametrize(
     ("typed", "problem"),
     [
-        ("5.3.80", "Please write the year with four digits, for example: 5.3.1980 rather than 5.3.80."),
-        ("31.2.1980", "That date does not exist in the calendar. Please check the day and the month."),
+        (
+            "5.3.80",
+            "Please write the year with four digits, for example: 5.3.1980 rather than 5.3.80.",
+        ),
+        (
+            "31.2.1980",
+            "That date does not exist in the calendar. Please check the day and the month.",
+        ),
         ("nesër", None),  # unreadable
         ("1.1.2090", "That date is in the future. Please write your date of birth."),
     ],
@@ -98,7 +104,9 @@ async def test_a_merely_possible_number_is_confirmed_not_refused(harness: BotHar
     assert "reg:v1:phone:yes" in [b.callback_data for b in reply.buttons]
     await harness.press(user, "reg:v1:phone:yes")
     draft = await _draft(harness, 2005)
-    assert draft is not None and draft.phone_e164 == "+355671234567" and draft.step == "municipality"
+    assert (
+        draft is not None and draft.phone_e164 == "+355671234567" and draft.step == "municipality"
+    )
 
 
 async def test_someone_elses_contact_is_refused_and_audited(harness: BotHarness) -> None:
@@ -185,7 +193,13 @@ async def test_forged_registration_buttons_change_nothing(harness: BotHarness) -
     await _at_name(harness, user)
     last = user.last
     assert last is not None
-    for data in ["reg:v1:confirm", "reg:v1:muni:9999", "reg:v9:confirm", "garbage", "reg:v1:field:x"]:
+    for data in [
+        "reg:v1:confirm",
+        "reg:v1:muni:9999",
+        "reg:v9:confirm",
+        "garbage",
+        "reg:v1:field:x",
+    ]:
         await user.press_callback(last.message_id, data)
         await user.receive_all(idle=0.2)
     draft = await _draft(harness, 2012)
