@@ -26,7 +26,7 @@ Buttons show as numbered choices: type the number to press one.
 
 Other people you can play (type the line):
   :user {DEMO_ADMIN} Admin   national staff: /ftese creates an invitation for a chair
-  :user {DEMO_CHAIR} Chair   open the invitation with /start inv_... then approve with one tap
+  :user {DEMO_CHAIR} Chair   paste the invitation link to open it, then approve with one tap
   :user {DEMO_MEMBER}        back to the member
 :help lists everything, :quit (or Ctrl-D) leaves. The demo database is kept in %s.
 """
@@ -57,6 +57,9 @@ async def run_demo(settings: Settings, *, database: str, fresh: bool) -> int:
     logging.getLogger().setLevel(logging.ERROR)
     emulator = BotApiEmulator(token=DEMO_TOKEN, bot_username=DEMO_BOT)
     await emulator.start()
+    # The people one can play have opened the bot already (Telegram refuses to write first).
+    emulator.user(DEMO_ADMIN, first_name="Admin", last_name="Demo")
+    emulator.user(DEMO_CHAIR, first_name="Chair", last_name="Demo")
     runner = Runner(demo_settings(settings, emulator, path), poll_timeout=1)
     try:
         await runner.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
@@ -31,9 +32,11 @@ Type a message and press Enter to send it to the bot. Type a number to press tha
   :location [lat lon]  share a location (Tirana if none is given)
   :press <label>       press a button by its label, also on older messages
   :user <id> [name]    switch to playing another user (e.g. a municipal chair)
+  https://t.me/...     paste an invitation link to open it (sends /start <code>)
   :help                show this help
   :quit                leave (Ctrl-D works too)"""
 TIRANA = (41.3275, 19.8187)
+DEEP_LINK = re.compile(r"(?:https?://)?t\.me/\w+\?start=(?P<payload>[\w-]{1,64})")
 
 
 class _TerminalChat:
@@ -172,6 +175,9 @@ class _TerminalChat:
             return await self._command(line)
         if line.isdigit():
             await self._choose(int(line))
+        elif link := DEEP_LINK.fullmatch(line):
+            # Opening a t.me/<bot>?start=<payload> link sends "/start <payload>", as Telegram does.
+            await self.user.send(f"/start {link.group('payload')}")
         else:
             await self.user.send(line)
         return True
