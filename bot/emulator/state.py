@@ -91,7 +91,9 @@ class EmulatorState:
         self._message_ids: dict[int, int] = {}
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
-        self._next_update_id = 1
+        # Like Telegram's, update ids keep growing across restarts of the emulator: a bot that
+        # remembers the ids it handled (Regjistri's inbox) must not see an old id again.
+        self._next_update_id = int(time.time() * 1000) % 2**40
         self._updates_signal = Signal()
         self._calls_signal = Signal()
         self._callback_queries: dict[str, int] = {}
