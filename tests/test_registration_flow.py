@@ -134,12 +134,25 @@ async def test_english_on_request_and_the_menus_per_language(harness: BotHarness
     assert asked.text == said(
         "Thank you, {name}. When were you born? For example: 5.3.1980.", "en", name="Arben Hoxha"
     )
-    languages = {
-        params.get("language_code")
-        for method, params in harness.emu.calls
-        if method == "setMyCommands"
-    }
-    assert {None, "en"} <= languages
+    await harness.say(member, "5 March 1980")
+    await harness.say(member, "+355 69 212 0010")
+    summary = await harness.say(member, "Vlora")
+    assert "Vlorë" in (summary.text or "") and "March 5, 1980" in (summary.text or "")
+    done = await harness.press(member, "reg:v1:confirm")
+    assert done.text == said(
+        "Thank you! Your application has been sent to the chair of the municipality of "
+        "{municipality}, who will confirm it. We will let you know here as soon as they "
+        "decide. You can check where it stands at any time with /statusi.",
+        "en",
+        municipality="Vlorë",
+    )
+    async with harness.database.read() as session:
+        entry = await session.scalar(select(Member).where(Member.telegram_id == 1010))
+    assert entry is not None and entry.language == "en"
+    menus = [p for m, p in harness.emu.calls if m == "setMyCommands"]
+    assert {p.get("language_code") for p in menus} >= {None, "en"}
+    chat_menu = [p for p in menus if "1010" in str(p.get("scope"))]
+    assert chat_menu and "language" in str(chat_menu[-1]["commands"])
 
 
 async def test_in_a_group_the_bot_points_to_a_private_chat(harness: BotHarness) -> None:
