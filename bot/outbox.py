@@ -1,0 +1,479 @@
+"""The sender loop: delivers the outbox (`storage.outbox`) at Telegram's limits.
+
+Handlers never call Telegram for messages the bot sends on its own initiative: they queue a
+delivery row in the transaction that made the decision, and this loop sends it. Why it is
+built the way it is:
+
+- **Pacing, not hammering.** Telegram allows about 30 messages/s per bot and 1/s per chat;
+  a bot that sends at the limit and retries on 429 loses throughput to rejected calls. A
+  token bucket spaces calls at `rate_per_second` (25/s by default, a little under the
+  limit), and a chat gets its next message `per_chat_interval` seconds after the previous
+  one was answered (measured from the answer, so Telegram sees at least the interval).
+  Cooling chats are skipped at claim time: other chats proceed meanwhile.
+- **Per-chat order** comes from the claim (`storage.outbox.claim_due`): a chat's next row is
+  only taken once the previous one has reached a final state.
+- **Short transactions.** Claiming is one write transaction, recording an outcome is
+  another; no transaction is open during a Bot API call, so the sender never holds
+  SQLite's write lock (or PostgreSQL row locks) while waiting on the network.
+- **Outcomes.** Success → sent, with the message id (edits need it). 429 → the whole sender
+  pauses for retry_after (flood control is per bot), the row is queued again after it and
+  the attempt is refunded: flood control says nothing about the message, so it must not
+  exhaust max_attempts (it cannot loop forever either: the pause slows everything down).
+  403 → unreachable, never retried, and the person's other queued rows end with it.
+  400 "message is not modified" → sent (the text is already what we wanted); any other
+  400 → failed with Telegram's description. 5xx, timeouts and connection errors → retried
+  with exponential backoff (backoff_base·2^(n-1), capped, ±10 % jitter) until
+  max_attempts, then failed.
+- **Delivery is at least once, and the window is small and known.** A row is marked
+  'sending' before the call and 'sent' after it. If the process dies in between, the row
+  stays 'sending'; once its claim is older than `lease_seconds`, the next sender takes it
+  again. So a crash can send at most `concurrency` messages twice (the ones in flight at
+  that moment), and a timeout whose request did reach Telegram can send one message twice;
+  nothing is ever lost. The lease must exceed the longest call (PTB's timeouts, a few
+  seconds): a sender re-claiming rows another live sender is still sending would double
+  them. Run one sender per bot; PostgreSQL's SKIP LOCKED makes a second one safe against
+  double claims, but two senders would each pace at the full rate.
+- Real time only (datetime.now(UTC), time.monotonic): retries and leases are about
+  Telegram and crashes, not about the business clock tests move.
+- Logs carry delivery ids and chat ids, never message text.
+
+The bot's HTTP connection pool must allow `concurrency` parallel calls (PTB's default
+request has 256 connections; a pool of 1 would turn concurrency into pool timeouts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import telegram
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+from storage import outbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+#: Attempts to record an outcome before giving up (the row then waits for the lease).
+_RECORD_TRIES: Final = 3
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _markup(data: dict[str, Any], bot: telegram.Bot) -> Any:
+    """The PTB object for a stored reply_markup dict (ExtBot inspects the object's type)."""
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, bot)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    if "remove_keyboard" in data:
+        return ReplyKeyboardRemove.de_json(data, bot)
+    if "force_reply" in data:
+        return ForceReply.de_json(data, bot)
+    return data
+
+
+def call_kwargs(payload: dict[str, Any], bot: telegram.Bot) -> dict[str, Any]:
+    """A stored JSON payload as keyword arguments for PTB's typed methods."""
+    kwargs = dict(payload)
+    if isinstance(kwargs.get("reply_markup"), dict):
+        kwargs["reply_markup"] = _markup(kwargs["reply_markup"], bot)
+    if isinstance(kwargs.get("link_preview_options"), dict):
+        kwargs["link_preview_options"] = LinkPreviewOptions.de_json(
+            kwargs["link_preview_options"], bot
+        )
+    if isinstance(kwargs.get("reply_parameters"), dict):
+        kwargs["reply_parameters"] = ReplyParameters.de_json(kwargs["reply_parameters"], bot)
+    for key in ("entities", "caption_entities"):
+        if isinstance(kwargs.get(key), list):
+            kwargs[key] = MessageEntity.de_list(kwargs[key], bot)
+    return kwargs
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    """retry_after as seconds, whether PTB hands out an int or (PTB_TIMEDELTA) a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A claimed row, copied out of the session so no ORM object outlives its transaction."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    # For edits: the original's status and message id at claim time.
+    original: tuple[int, str, int | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    kind: str  # sent | rate_limited | unreachable | failed | transient
+    message_id: int | None = None
+    error: str = ""
+    retry_after: float = 0.0
+
+
+class OutboxSender:
+    """Delivers queued rows: a background loop (`start`/`stop`) or by hand (`run_once`)."""
+
+    def __init__(
+        self,
+        database: Database,
+        bot: telegram.Bot,
+        *,
+        rate_per_second: float = 25.0,
+        per_chat_interval: float = 1.0,
+        max_attempts: int = 8,
+        lease_seconds: float = 60.0,
+        concurrency: int = 8,
+        poll_interval: float = 1.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+    ) -> None:
+        if rate_per_second <= 0 or concurrency < 1 or max_attempts < 1:
+            raise ValueError("rate_per_second, concurrency and max_attempts must be positive")
+        self.database = database
+        self.bot = bot
+        self.rate_per_second = rate_per_second
+        self.per_chat_interval = per_chat_interval
+        self.max_attempts = max_attempts
+        self.lease_seconds = lease_seconds
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stats: dict[str, int] = dict.fromkeys(
+            ("sent", "retried", "failed", "unreachable", "rate_limited"), 0
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._wakeup = asyncio.Event()
+        self._next_slot = 0.0  # monotonic time of the next free send slot (token bucket)
+        self._paused_until = 0.0  # monotonic; set by a 429
+        self._chat_ready: dict[int, float] = {}  # chat → monotonic time it may get the next
+        self._inflight: set[int] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run the loop in the background.
+
+        Rows a crashed sender left 'sending' are taken again by the claim once their lease
+        has expired (see the module docstring for the at-least-once window this implies).
+        """
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("the outbox sender is already running")
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop claiming, let the calls in flight finish and record their outcome."""
+        self._stopping = True
+        self._wakeup.set()
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+        self._stopping = False
+
+    async def kill(self) -> None:
+        """Stop at once, as a crash would: rows in flight stay 'sending' (tests, bench)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """A handler committed new rows: deliver them now rather than at the next poll."""
+        self._wakeup.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # --- one pass, and waiting for the queue to empty ----------------------------------------
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns the rows that reached a final state or a retry.
+
+        Stops when nothing more may be sent right now (nothing due, the remaining chats
+        cooling down, or a 429 pause).
+        """
+        done = 0
+        while not self._stopping:
+            jobs = await self._claim(self.concurrency)
+            if not jobs:
+                break
+            done += sum(await asyncio.gather(*(self._deliver(job) for job in jobs)))
+        return done
+
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - the API asked for
+        """Wait until no row is queued or sending; raise TimeoutError after `timeout` s.
+
+        With the loop running it only watches; otherwise it runs passes itself.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.database.read() as session:
+                current = await outbox.counts(session)
+            if not current.get(outbox.QUEUED) and not current.get(outbox.SENDING):
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"outbox not drained after {timeout} s: {current}")
+            if not self.running:
+                await self.run_once()
+            await asyncio.sleep(min(0.05, self._idle_timeout()))
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        """Claim into free slots, deliver concurrently, sleep until something changes."""
+        log.info("outbox sender started")
+        async with asyncio.TaskGroup() as tasks:
+            while not self._stopping:
+                self._wakeup.clear()
+                free = self.concurrency - len(self._inflight)
+                if free > 0:
+                    try:
+                        jobs = await self._claim(free)
+                    except (SQLAlchemyError, OSError):
+                        log.exception("outbox: claiming failed; trying again")
+                        jobs = []
+                        await asyncio.sleep(self.poll_interval)
+                    for job in jobs:
+                        tasks.create_task(self._deliver(job), name=f"delivery-{job.id}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._idle_timeout())
+        log.info("outbox sender stopped")
+
+    def _idle_timeout(self) -> float:
+        """How long nothing can change on its own: the poll, a cooling chat, a 429 pause."""
+        now = time.monotonic()
+        if self._paused_until > now:
+            return self._paused_until - now
+        timeout = self.poll_interval
+        for ready in self._chat_ready.values():
+            if ready > now:
+                timeout = min(timeout, ready - now)
+        return max(timeout, 0.001)
+
+    async def _claim(self, limit: int) -> list[_Job]:
+        """One short write transaction: take due rows of chats that may get a message now."""
+        now = time.monotonic()
+        if now < self._paused_until:
+            return []
+        for chat_id in [c for c, ready in self._chat_ready.items() if ready <= now]:
+            del self._chat_ready[chat_id]
+        async with self.database.write() as session:
+            rows = await outbox.claim_due(
+                session,
+                now=_utcnow(),
+                limit=limit,
+                lease_seconds=self.lease_seconds,
+                exclude_chat_ids=list(self._chat_ready),
+            )
+            edited = {r.edits_delivery_id for r in rows if r.edits_delivery_id is not None}
+            originals = await outbox.originals_message_ids(session, edited)
+        jobs = []
+        for row in rows:
+            if row.id in self._inflight:
+                # Our own call outlived the lease; it will record the outcome itself.
+                log.warning("outbox: delivery %s in flight longer than the lease", row.id)
+                continue
+            original = None
+            if row.edits_delivery_id is not None:
+                status, message_id = originals.get(row.edits_delivery_id, ("missing", None))
+                original = (row.edits_delivery_id, status, message_id)
+            jobs.append(
+                _Job(row.id, row.chat_id, row.method, dict(row.payload), row.attempts, original)
+            )
+            self._inflight.add(row.id)
+        return jobs
+
+    # --- one delivery -----------------------------------------------------------------------
+
+    async def _deliver(self, job: _Job) -> int:
+        """Send one claimed row and record the outcome; 1 when recorded, 0 when handed back."""
+        try:
+            if not await self._take_turn():
+                await self._record(
+                    job.id,
+                    lambda s: outbox.mark_retry(
+                        s,
+                        job.id,
+                        not_before=_utcnow() + timedelta(seconds=self._pause_left()),
+                        error="handed back during a flood-control pause",
+                        refund_attempt=True,
+                    ),
+                )
+                return 0
+            try:
+                outcome = await self._call(job)
+            finally:
+                self._chat_ready[job.chat_id] = time.monotonic() + self.per_chat_interval
+            await self._apply(job, outcome)
+            return 1
+        except Exception:
+            # Never let one row stop the loop; the row waits for its lease.
+            log.exception("outbox: delivery %s to chat %s: unexpected error", job.id, job.chat_id)
+            return 0
+        finally:
+            self._inflight.discard(job.id)
+            self._wakeup.set()
+
+    async def _take_turn(self) -> bool:
+        """Wait for this call's slot in the token bucket; False if a 429 pause began."""
+        now = time.monotonic()
+        if now < self._paused_until:
+            return False
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self.rate_per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        return time.monotonic() >= self._paused_until
+
+    def _pause_left(self) -> float:
+        return max(0.0, self._paused_until - time.monotonic())
+
+    async def _call(self, job: _Job) -> _Outcome:
+        """The Bot API call, its answer classified; no transaction is open here."""
+        bot = self.bot
+        try:
+            kwargs = call_kwargs(job.payload, bot)
+            if job.method == "sendMessage":
+                message = await bot.send_message(chat_id=job.chat_id, **kwargs)
+                return _Outcome("sent", message_id=message.message_id)
+            if job.method == "copyMessage":
+                copied = await bot.copy_message(chat_id=job.chat_id, **kwargs)
+                return _Outcome("sent", message_id=copied.message_id)
+            if job.method == "editMessageText":
+                original_id, status, message_id = job.original or (None, "missing", None)
+                if status != outbox.SENT or message_id is None:
+                    return _Outcome("failed", error=f"original delivery {original_id} {status}")
+                try:
+                    await bot.edit_message_text(
+                        chat_id=job.chat_id, message_id=message_id, **kwargs
+                    )
+                except BadRequest as error:
+                    if "message is not modified" not in error.message.lower():
+                        raise
+                return _Outcome("sent", message_id=message_id)
+            return _Outcome("failed", error=f"unsupported method {job.method}")
+        except RetryAfter as error:
+            return _Outcome("rate_limited", retry_after=_retry_after_seconds(error))
+        except Forbidden as error:
+            return _Outcome("unreachable", error=f"Forbidden: {error.message}")
+        except BadRequest as error:
+            return _Outcome("failed", error=f"BadRequest: {error.message}")
+        except (NetworkError, InvalidToken) as error:
+            # 5xx, timeouts, connection errors; a bad token is fixed by a restart.
+            return _Outcome("transient", error=f"{type(error).__name__}: {error.message}")
+        except telegram.error.TelegramError as error:
+            return _Outcome("failed", error=f"{type(error).__name__}: {error.message}")
+        except (TypeError, ValueError) as error:
+            # A payload PTB rejects; only the exception type, as str() may quote values.
+            log.warning("outbox: delivery %s has an invalid payload", job.id)
+            return _Outcome("failed", error=f"invalid payload ({type(error).__name__})")
+
+    async def _apply(self, job: _Job, outcome: _Outcome) -> None:
+        """Record the outcome in its own short transaction and count it."""
+        now = _utcnow()
+        kind = outcome.kind
+        if kind == "sent":
+            await self._record(
+                job.id,
+                lambda s: outbox.mark_sent(s, job.id, message_id=outcome.message_id, now=now),
+            )
+            self.stats["sent"] += 1
+            log.debug("outbox: delivery %s to chat %s sent", job.id, job.chat_id)
+        elif kind == "rate_limited":
+            wait = max(outcome.retry_after, 0.0)
+            pause_until = time.monotonic() + wait
+            self._paused_until = max(self._paused_until, pause_until)
+            self._next_slot = max(self._next_slot, self._paused_until)
+            self.stats["rate_limited"] += 1
+            log.warning("outbox: 429 on delivery %s; pausing %.1f s", job.id, wait)
+            await self._record(
+                job.id,
+                lambda s: outbox.mark_retry(
+                    s,
+                    job.id,
+                    not_before=now + timedelta(seconds=wait),
+                    error=f"429 flood control, retry after {wait:g} s",
+                    refund_attempt=True,
+                ),
+            )
+        elif kind == "unreachable":
+            await self._record(
+                job.id, lambda s: outbox.mark_unreachable(s, job.id, error=outcome.error, now=now)
+            )
+            self.stats["unreachable"] += 1
+            log.info("outbox: chat %s unreachable (delivery %s)", job.chat_id, job.id)
+        elif kind == "transient" and job.attempts < self.max_attempts:
+            delay = self._backoff(job.attempts)
+            await self._record(
+                job.id,
+                lambda s: outbox.mark_retry(
+                    s, job.id, not_before=now + timedelta(seconds=delay), error=outcome.error
+                ),
+            )
+            self.stats["retried"] += 1
+            log.info("outbox: delivery %s: %s; retry in %.1f s", job.id, outcome.error, delay)
+        else:
+            error = outcome.error
+            if kind == "transient":
+                error = f"gave up after {job.attempts} attempts: {error}"
+            await self._record(
+                job.id, lambda s: outbox.mark_failed(s, job.id, error=error, now=now)
+            )
+            self.stats["failed"] += 1
+            log.warning("outbox: delivery %s to chat %s failed: %s", job.id, job.chat_id, error)
+
+    def _backoff(self, attempts: int) -> float:
+        """backoff_base · 2^(attempts-1), capped at backoff_max, with ±10 % jitter so
+        rows that failed together (a Telegram outage) do not all come back together."""
+        delay = min(self.backoff_max, self.backoff_base * 2 ** max(attempts - 1, 0))
+        return min(self.backoff_max, delay * random.uniform(0.9, 1.1))
+
+    async def _record(
+        self, delivery_id: int, change: Callable[[AsyncSession], Awaitable[None]]
+    ) -> None:
+        """Write an outcome, retrying briefly: losing it would mean a resend after the lease."""
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                async with self.database.write() as session:
+                    await change(session)
+                return
+            except (SQLAlchemyError, OSError):
+                if attempt == _RECORD_TRIES:
+                    raise
+                log.warning("outbox: recording delivery %s failed; retrying", delivery_id)
+                await asyncio.sleep(0.2 * attempt)
