@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.decisions import membership_number
 from bot.domain.permissions import Scope
-from storage.models import Member, MembershipCounter, Municipality
+from storage.models import Delivery, Member, MembershipCounter, Municipality
+
+# The outbox's ref_kind of a decider's copy (bot.notifications.APPLICATION).
+APPLICATION_REF = "application"
 
 
 def _in_scope(query: Select, scope: Scope) -> Select:  # type: ignore[type-arg]
@@ -110,7 +113,7 @@ async def _next_membership_number(session: AsyncSession, municipality_id: int) -
     Insert-if-missing, then one atomic increment with RETURNING: safe for two processes
     deciding in the same municipality at once on PostgreSQL as on SQLite.
     """
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(MembershipCounter)
         .values(municipality_id=municipality_id, last_value=0)
@@ -124,3 +127,21 @@ async def _next_membership_number(session: AsyncSession, municipality_id: int) -
     )
     code = await session.scalar(select(Municipality.code).where(Municipality.id == municipality_id))
     return membership_number(code or "XXX", int(sequence or 0))
+
+
+async def copies_held(session: AsyncSession, member_ids: list[int]) -> set[tuple[int, int]]:
+    """(application id, chat id) of every decider's copy (card) of these applications.
+
+    Reminders use it: whoever got the card at submission (a coordinator or an admin
+    standing in for a missing chair) is not reminded of it the same day.
+    """
+    if not member_ids:
+        return set()
+    rows = await session.execute(
+        select(Delivery.ref_id, Delivery.chat_id).where(
+            Delivery.ref_kind == APPLICATION_REF,
+            Delivery.ref_id.in_(member_ids),
+            Delivery.method == "sendMessage",
+        )
+    )
+    return {(int(ref_id), int(chat_id)) for ref_id, chat_id in rows.all()}
