@@ -20,10 +20,11 @@ from bot.i18n import N_, _, format_day, format_moment, use_language
 from handlers.replies import inline
 from storage import outbox
 from storage.accounts import get_account
+from storage.applications import APPLICATION_REF
 from storage.models import Member, Role
 from storage.roles import holders
 
-APPLICATION = "application"
+APPLICATION = APPLICATION_REF  # the outbox ref_kind of a decider's copy
 ESCALATED = "escalated"
 
 
@@ -86,13 +87,21 @@ async def language_of(session: AsyncSession, services: Services, telegram_id: in
 
 async def deciders_for(session: AsyncSession, member: Member, services: Services) -> list[Role]:
     """Who hears of a new application: its chairs; with no chair, at once the county's
-    coordinators; with neither, the national admins."""
-    chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
+    coordinators; with neither, the national admins.
+
+    The applicant is never among them: a chair applying in their own municipality does not
+    decide their own membership (the handler refuses it too), so it goes one level up.
+    """
+
+    def others(roles: list[Role]) -> list[Role]:
+        return [role for role in roles if role.telegram_id != member.telegram_id]
+
+    chairs = others(await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id))
     if chairs:
         return chairs
     county_id = services.places[member.municipality_id].county_id
-    coordinators = await holders(session, RoleKind.COORDINATOR, county_id=county_id)
-    return coordinators or await holders(session, RoleKind.ADMIN)
+    coordinators = others(await holders(session, RoleKind.COORDINATOR, county_id=county_id))
+    return coordinators or others(await holders(session, RoleKind.ADMIN))
 
 
 async def send_card(
@@ -123,17 +132,14 @@ async def send_card(
     )
 
 
-async def application_submitted(
-    session: AsyncSession, services: Services, member: Member
-) -> int:
+async def application_submitted(session: AsyncSession, services: Services, member: Member) -> int:
     """Queue the application to whoever decides it; returns how many copies were queued."""
     now = services.clock.now()
     recipients = await deciders_for(session, member, services)
     note = None
-    if recipients and recipients[0].kind != RoleKind.CHAIR.value:
-        note = N_(
-            "There is no chair in this municipality yet, so this application comes to you."
-        )
+    chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
+    if recipients and not chairs:
+        note = N_("There is no chair in this municipality yet, so this application comes to you.")
     for telegram_id in sorted({role.telegram_id for role in recipients}):
         await send_card(session, services, member, telegram_id, note=note, now=now)
     return len({role.telegram_id for role in recipients})
@@ -148,10 +154,14 @@ async def application_decided(
         if delivery.method != "sendMessage":
             continue
         with use_language(await language_of(session, services, delivery.chat_id)):
-            text = f"{application_card(services, member, now)}\n\n{outcome_line(member, decider_name)}"
+            card = application_card(services, member, now)
+            text = f"{card}\n\n{outcome_line(member, decider_name)}"
+        # No reply_markup: the edit removes the buttons from every copy.
         await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
     place = services.places[member.municipality_id]
-    with use_language(member.language):
+    # The language the member reads now (/gjuha may have changed it since they applied).
+    account = await get_account(session, member.telegram_id)
+    with use_language(account.language if account else member.language):
         if member.status == "approved":
             text = _(
                 "Congratulations! Your membership in the municipality of {municipality} has "

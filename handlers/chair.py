@@ -1,11 +1,18 @@
 """Deciding applications: Approve in one tap, Reject with a reason (a button or typed).
 
-Callback data (`app:v1:<action>:<member id>[:<reason>]`) is untrusted: each press re-reads
-the presser's active roles and fetches the application through a scoped query, so a forged
-id, another municipality's application or a revoked role decides nothing (and is audited).
+Callback data (`app:v1:<action>:<member id>[:<reason code or list page>]`) is untrusted:
+each press re-reads the presser's active roles and fetches the application through a
+scoped query, so a forged id, another municipality's application or a revoked role decides
+nothing (and is audited).
+
+Every press gets a visible answer where it was made: a card is edited by the outbox (with
+every other copy), the /ne_pritje list is redrawn with the outcome on top, a reason prompt
+is edited to the outcome, and a typed reason is answered with the outcome.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
@@ -19,7 +26,7 @@ from bot.domain.decisions import (
 )
 from bot.domain.permissions import scope_of
 from bot.i18n import _, format_moment
-from bot.notifications import application_decided
+from bot.notifications import application_decided, outcome_line
 from handlers import pending, registration
 from handlers.replies import Reply, inline, send_replies
 from storage import audit
@@ -29,6 +36,9 @@ from storage.models import Member
 from storage.roles import active_grants, active_roles, holder_name_of
 
 PREFIX = "app"
+# A typed message long after Reject was pressed is not taken as the reason: the decider
+# has most likely moved on, and "hello" must not become what a member reads as the reason.
+REASON_WAIT = timedelta(hours=1)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -43,21 +53,39 @@ async def on_button(update: Update, context: BotContext) -> None:
         await pending.show_page(update, context, data.int_arg(0) or 0, message_id)
         return
     async with context.db.write() as session:
-        replies = await _press(session, context, user, data)
-    await send_replies(context, update.effective_chat.id, replies)
+        replies = await _press(session, context, user, data, message_id)
+    page = list_page(data)
+    if page is not None and message_id is not None and len(replies) == 1 and not replies[0].markup:
+        # Pressed on the /ne_pritje list: redraw it, the outcome (or refusal) on top.
+        await pending.show_page(update, context, page, message_id, notice=replies[0].text)
+    else:
+        await send_replies(context, update.effective_chat.id, replies)
     if context.services.outbox is not None:
         context.services.outbox.wake()
 
 
+def list_page(data: CallbackData | None) -> int | None:
+    """The list page a press came from: list buttons carry it after the id, cards do not."""
+    if data is None or data.action not in ("approve", "reject"):
+        return None
+    return data.int_arg(1)
+
+
 async def _press(
-    session: AsyncSession, context: BotContext, user: User, data: CallbackData | None
+    session: AsyncSession,
+    context: BotContext,
+    user: User,
+    data: CallbackData | None,
+    message_id: int | None,
 ) -> list[Reply]:
     member_id = data.int_arg(0) if data is not None else None
     scope = scope_of(await active_grants(session, user.id))
     member = None
     if member_id is not None and not scope.empty:
         member = await application_in_scope(session, scope, member_id)
-    if data is None or member is None:
+    # Nobody decides their own membership (a chair applying in their own municipality).
+    own = member is not None and member.telegram_id == user.id
+    if data is None or member is None or own:
         await audit.record(
             session,
             at=context.clock.now(),
@@ -65,7 +93,8 @@ async def _press(
             action="decision.refused",
             subject_kind="member",
             subject_id=member_id,
-            detail={"action": data.action if data else None, "has_role": not scope.empty},
+            detail={"action": data.action if data else None, "has_role": not scope.empty}
+            | ({"own": True} if own else {}),
         )
         return [
             Reply(
@@ -75,20 +104,30 @@ async def _press(
                 )
             )
         ]
+    # A prompt (reason buttons, Keep) is answered in place; a card gets a new message.
+    in_place = message_id if data.action in ("reason", "keep") else None
     if member.status != "pending":
-        return [await _already_decided(session, member)]
+        await clear_reason_wait(session, user.id, member.id)
+        return [await _already_decided(session, member, in_place)]
     if data.action == "approve":
-        return await _decide(session, context, user, member, approve=True, reason=None)
+        won, outcome = await _decide(session, context, user, member, approve=True, reason=None)
+        # On a card the outbox edits every copy (this one too): no message needed, unless
+        # another decider got there first (possible on PostgreSQL, where both read
+        # 'pending'); the list is redrawn with the outcome.
+        return [Reply(outcome)] if list_page(data) is not None or not won else []
     if data.action == "reject":
         await wait_for_reason(session, user.id, member.id, context.clock.now())
         return [_ask_reason(member)]
     if data.action == "reason" and len(data.args) > 1:
         reason = stored_reason_for_code(data.args[1])
         if reason is not None:
-            return await _decide(session, context, user, member, approve=False, reason=reason)
+            _won, outcome = await _decide(
+                session, context, user, member, approve=False, reason=reason
+            )
+            return [Reply(outcome, None, in_place)]
     if data.action == "keep":
-        await clear_reason_wait(session, user.id)
-        return [Reply(_("All right: the application stays pending."))]
+        await clear_reason_wait(session, user.id, member.id)
+        return [Reply(_("All right: the application stays pending."), None, in_place)]
     return [Reply(_("That button is no longer active."))]
 
 
@@ -113,17 +152,22 @@ async def _decide(
     *,
     approve: bool,
     reason: str | None,
-) -> list[Reply]:
+) -> tuple[bool, str]:
+    """Decide, or find it decided already: (won, the text telling the presser what happened)."""
     now = context.clock.now()
     decision = await decide(
         session, member, approve=approve, decider_id=user.id, reason=reason, now=now
     )
-    await clear_reason_wait(session, user.id)
+    await clear_reason_wait(session, user.id, member.id)
     if not decision.won:
-        return [await _already_decided(session, decision.member)]
+        return False, (await _already_decided(session, decision.member, None)).text
+    # Remembered on the roles so a late presser can be told who decided.
     name = user.full_name
     for role in await active_roles(session, user.id):
         role.holder_name = name
+    # Ids and codes only: a typed reason may name people, so only its kind is logged.
+    kind = None if approve else (reason if reason and reason.startswith("code:") else "text")
+    detail = {"reason": kind} if kind else None
     await audit.record(
         session,
         at=now,
@@ -131,12 +175,13 @@ async def _decide(
         action="decision.approved" if approve else "decision.rejected",
         subject_kind="member",
         subject_id=member.id,
+        detail=detail,
     )
     await application_decided(session, context.services, decision.member, name)
-    return []
+    return True, outcome_line(decision.member, name)
 
 
-async def _already_decided(session: AsyncSession, member: Member) -> Reply:
+async def _already_decided(session: AsyncSession, member: Member, edit_id: int | None) -> Reply:
     """Tell a late presser who decided and when."""
     name = await holder_name_of(session, member.decided_by) or _("another officer")
     when = format_moment(member.decided_at) if member.decided_at else ""
@@ -146,7 +191,7 @@ async def _already_decided(session: AsyncSession, member: Member) -> Reply:
         text = _("Application no. {id} was already rejected by {name} on {when}.")
     else:
         text = _("Application no. {id} is no longer pending.")
-    return Reply(text.format(id=member.id, name=name, when=when))
+    return Reply(text.format(id=member.id, name=name, when=when), None, edit_id)
 
 
 async def message_then_registration(update: Update, context: BotContext) -> None:
@@ -154,15 +199,20 @@ async def message_then_registration(update: Update, context: BotContext) -> None
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None and update.effective_chat is not None
+    now = context.clock.now()
     async with context.db.write() as session:
         waiting = await reason_wait(session, user.id)
         if waiting is None:
             replies = None
+        elif waiting.created_at < now - REASON_WAIT:
+            # Stale: ask again (with the buttons) rather than take this message as the reason.
+            await clear_reason_wait(session, user.id)
+            again = CallbackData(PREFIX, 1, "reject", (str(waiting.member_id),))
+            replies = await _press(session, context, user, again, None)
         elif not message.text or stored_reason_for_text(message.text) is None:
             replies = [Reply(_("Please type the reason as a text message, or send /anulo."))]
         else:
-            data = CallbackData(PREFIX, 1, "typed", (str(waiting.member_id),))
-            replies = await _typed_reason(session, context, user, data, message.text)
+            replies = await _typed_reason(session, context, user, waiting.member_id, message.text)
     if replies is None:
         await registration.on_message(update, context)
         return
@@ -172,21 +222,18 @@ async def message_then_registration(update: Update, context: BotContext) -> None
 
 
 async def _typed_reason(
-    session: AsyncSession, context: BotContext, user: User, data: CallbackData, text: str
+    session: AsyncSession, context: BotContext, user: User, member_id: int, text: str
 ) -> list[Reply]:
     """A typed reason goes through the same checks as a button press."""
+    data = CallbackData(PREFIX, 1, "typed", (str(member_id),))
     scope = scope_of(await active_grants(session, user.id))
-    member_id = data.int_arg(0)
-    member = await application_in_scope(session, scope, member_id) if member_id else None
-    if member is None:
+    member = await application_in_scope(session, scope, member_id)
+    if member is None or member.status != "pending" or member.telegram_id == user.id:
         await clear_reason_wait(session, user.id)
-        return await _press(session, context, user, None)
-    if member.status != "pending":
-        await clear_reason_wait(session, user.id)
-        return [await _already_decided(session, member)]
-    return await _decide(
-        session, context, user, member, approve=False, reason=stored_reason_for_text(text)
-    )
+        return await _press(session, context, user, data, None)
+    reason = stored_reason_for_text(text)
+    _won, outcome = await _decide(session, context, user, member, approve=False, reason=reason)
+    return [Reply(outcome)]
 
 
 async def cancel_then_registration(update: Update, context: BotContext) -> None:

@@ -1,7 +1,9 @@
 """/ne_pritje: the applications an officer may decide, a page at a time, in one message.
 
 One message per page (edited when paging) rather than one per application: a chair with
-hundreds waiting would otherwise wait minutes for Telegram's per-chat limit.
+hundreds waiting would otherwise wait minutes for Telegram's per-chat limit. Its buttons
+carry the page, so a decision taken from the list redraws the list in place (the outcome
+on top, the decided application gone) instead of leaving stale buttons behind.
 """
 
 from __future__ import annotations
@@ -16,14 +18,21 @@ from bot.notifications import application_card
 from handlers.replies import Reply, inline, send_replies
 from storage import audit
 from storage.applications import pending_in_scope
+from storage.models import Member
 from storage.roles import active_grants
 
 PAGE_SIZE = 5
 
 
 async def show_page(
-    update: Update, context: BotContext, page: int, edit_message_id: int | None
+    update: Update,
+    context: BotContext,
+    page: int,
+    edit_message_id: int | None,
+    *,
+    notice: str | None = None,
 ) -> None:
+    """Send (or, with `edit_message_id`, redraw) one page; `notice` goes on top."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     page = max(0, page)
@@ -33,12 +42,19 @@ async def show_page(
             await audit.record(
                 session, at=context.clock.now(), actor_id=user.id, action="pending.refused"
             )
-            reply = Reply(_("This list is for chairs, coordinators and national staff."))
+            text = _("This list is for chairs, coordinators and national staff.")
+            # A new message: a forged press must not overwrite whatever it was pressed on.
+            reply = Reply(_on_top(notice, text))
             await send_replies(context, update.effective_chat.id, [reply])
             return
-        members, total = await pending_in_scope(
-            session, scope, limit=PAGE_SIZE, offset=page * PAGE_SIZE
-        )
+        offset = page * PAGE_SIZE
+        members, total = await pending_in_scope(session, scope, limit=PAGE_SIZE, offset=offset)
+        if not members and total:
+            # Past the end (an old Next button, the last item of the last page decided):
+            # show the last page rather than an empty one.
+            page = (total - 1) // PAGE_SIZE
+            offset = page * PAGE_SIZE
+            members, total = await pending_in_scope(session, scope, limit=PAGE_SIZE, offset=offset)
         # Reading personal records is audited: who, when, which page, how many rows.
         await audit.record(
             session,
@@ -47,12 +63,26 @@ async def show_page(
             action="pending.viewed",
             detail={"page": page, "rows": len(members), "ids": [m.id for m in members]},
         )
+    reply = _render(context, members, total, page, edit_message_id, notice)
+    await send_replies(context, update.effective_chat.id, [reply])
+
+
+def _on_top(notice: str | None, text: str) -> str:
+    return f"{notice}\n\n{text}" if notice else text
+
+
+def _render(
+    context: BotContext,
+    members: list[Member],
+    total: int,
+    page: int,
+    edit_message_id: int | None,
+    notice: str | None,
+) -> Reply:
     if total == 0:
-        reply = Reply(_("Nothing is waiting for a decision. Well done!"), None, edit_message_id)
-        await send_replies(context, update.effective_chat.id, [reply])
-        return
+        text = _("Nothing is waiting for a decision. Well done!")
+        return Reply(_on_top(notice, text), None, edit_message_id)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(page, pages - 1)
     now = context.clock.now()
     header = _("Waiting for a decision: {count} (page {page} of {pages})").format(
         count=format_count(total), page=page + 1, pages=pages
@@ -60,8 +90,8 @@ async def show_page(
     cards = [application_card(context.services, member, now) for member in members]
     rows = [
         [
-            (_("✅ Approve no. {id}").format(id=m.id), pack("app", "approve", m.id)),
-            (_("❌ Reject no. {id}").format(id=m.id), pack("app", "reject", m.id)),
+            (_("✅ Approve no. {id}").format(id=m.id), pack("app", "approve", m.id, page)),
+            (_("❌ Reject no. {id}").format(id=m.id), pack("app", "reject", m.id, page)),
         ]
         for m in members
     ]
@@ -72,6 +102,5 @@ async def show_page(
         navigation.append((_("Next »"), pack("app", "page", page + 1)))
     if navigation:
         rows.append(navigation)
-    text = "\n\n".join([header, *cards])
-    reply = Reply(text, inline(rows), edit_message_id)
-    await send_replies(context, update.effective_chat.id, [reply])
+    text = "\n\n".join([_on_top(notice, header), *cards])
+    return Reply(text, inline(rows), edit_message_id)
