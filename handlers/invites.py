@@ -21,6 +21,8 @@ from handlers.replies import Reply, inline, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
 from storage import audit, outbox
 from storage.accounts import get_account
+from storage.decision_drafts import clear_reason_wait
+from storage.models import Role
 from storage.roles import (
     INVITE_PREFIX,
     active_grants,
@@ -42,6 +44,11 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
     """/start inv_…: redeem an invite; any other /start is the member's registration."""
     payload = context.args[0] if context.args else ""
     if not payload.startswith(INVITE_PREFIX):
+        if update.effective_user is not None:
+            # Going back to one's own registration ends a rejection waiting for its reason,
+            # so a name typed next is not taken as the reason.
+            async with context.db.write() as session:
+                await clear_reason_wait(session, update.effective_user.id)
         await registration.start(update, context)
         return
     user = update.effective_user
@@ -53,7 +60,10 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
         )
         if result.role is None:
             await audit.record(
-                session, at=now, actor_id=user.id, action="invite.refused",
+                session,
+                at=now,
+                actor_id=user.id,
+                action="invite.refused",
                 detail={"problem": result.problem},
             )
             reply = Reply(
@@ -66,17 +76,29 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
         else:
             role = result.role
             await audit.record(
-                session, at=now, actor_id=user.id, action="role.granted",
-                subject_kind="role", subject_id=role.id, detail={"via": "invite"},
+                session,
+                at=now,
+                actor_id=user.id,
+                action="role.granted",
+                subject_kind="role",
+                subject_id=role.id,
+                detail={"via": "invite"},
             )
             reply = Reply(granted_message(role, context.places))
             roles = [r.kind for r in await active_roles(session, user.id)]
             if role.granted_by is not None:
                 await outbox.enqueue(
-                    session, chat_id=role.granted_by, method="sendMessage", now=now,
-                    payload={"text": _("Your invitation was accepted: {role}.").format(
-                        role=describe_role(role, context.places))},
-                    ref_kind="role", ref_id=role.id,
+                    session,
+                    chat_id=role.granted_by,
+                    method="sendMessage",
+                    now=now,
+                    payload={
+                        "text": _("Your invitation was accepted: {role}.").format(
+                            role=describe_role(role, context.places)
+                        )
+                    },
+                    ref_kind="role",
+                    ref_id=role.id,
                 )
         account = await get_account(session, user.id)
     await send_replies(context, update.effective_chat.id, [reply])
@@ -100,8 +122,9 @@ async def _menu(
     session: AsyncSession, context: BotContext, user: User, edit_id: int | None
 ) -> Reply:
     if not can_invite(await active_grants(session, user.id)):
-        await audit.record(session, at=context.clock.now(), actor_id=user.id,
-                           action="invite.not_allowed")
+        await audit.record(
+            session, at=context.clock.now(), actor_id=user.id, action="invite.not_allowed"
+        )
         return Reply(_("Only national staff can invite chairs and coordinators."))
     rows = [
         [(_(ROLE_NAMES[RoleKind.CHAIR]), pack(PREFIX, "role", RoleKind.CHAIR.value))],
@@ -121,8 +144,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     message_id = query.message.message_id if query.message else None
     async with context.db.write() as session:
         if data is None or not can_invite(await active_grants(session, user.id)):
-            await audit.record(session, at=context.clock.now(), actor_id=user.id,
-                               action="invite.not_allowed")
+            await audit.record(
+                session, at=context.clock.now(), actor_id=user.id, action="invite.not_allowed"
+            )
             reply = Reply(_("Only national staff can invite chairs and coordinators."))
         else:
             reply = await _step(session, context, user, data, message_id)
@@ -148,16 +172,16 @@ async def _step(
         if not any(p.county_id == county_id for p in places):
             return Reply(_("That button is no longer active."))
         if kind == RoleKind.COORDINATOR.value:
-            return await _create(session, context, user, RoleKind.COORDINATOR, county_id, None,
-                                 edit_id)
+            return await _create(
+                session, context, user, RoleKind.COORDINATOR, county_id, None, edit_id
+            )
         chosen = sorted((p for p in places if p.county_id == county_id), key=lambda p: p.name)
         buttons = [(p.name, pack(PREFIX, "muni", p.id)) for p in chosen]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         return Reply(_("Which municipality?"), inline(rows), edit_id)
     municipality_id = data.int_arg(0)
     if data.action == "muni" and municipality_id in context.places:
-        return await _create(session, context, user, RoleKind.CHAIR, None, municipality_id,
-                             edit_id)
+        return await _create(session, context, user, RoleKind.CHAIR, None, municipality_id, edit_id)
     if data.action == "roles":
         return await _roles_list(session, context)
     role_id = data.int_arg(0)
@@ -167,14 +191,38 @@ async def _step(
             inline([[(_("Yes, revoke"), pack(PREFIX, "revoke_yes", role_id))]]),
         )
     if data.action == "revoke_yes" and role_id is not None:
-        role = await revoke_role(session, role_id, revoked_by=user.id, now=context.clock.now())
-        if role is None:
-            return Reply(_("That role was already revoked."), None, edit_id)
-        await audit.record(session, at=context.clock.now(), actor_id=user.id,
-                           action="role.revoked", subject_kind="role", subject_id=role.id)
-        text = _("Revoked: {role}.").format(role=describe_role(role, context.places))
-        return Reply(text, None, edit_id)
+        return await _revoke(session, context, user, role_id, edit_id)
     return Reply(_("That button is no longer active."))
+
+
+async def _revoke(
+    session: AsyncSession, context: BotContext, user: User, role_id: int, edit_id: int | None
+) -> Reply:
+    """Revoke at once: every later press of the holder reads the role as gone."""
+    existing = await session.get(Role, role_id)
+    if existing is not None and existing.source == "config":
+        # ADMIN_IDS grants follow the configuration (the next start would grant them again);
+        # the chat offers no button for them, so this press is forged or stale.
+        return Reply(_("That button is no longer active."))
+    role = await revoke_role(session, role_id, revoked_by=user.id, now=context.clock.now())
+    if role is None:
+        return Reply(_("That role was already revoked."), None, edit_id)
+    await audit.record(
+        session,
+        at=context.clock.now(),
+        actor_id=user.id,
+        action="role.revoked",
+        subject_kind="role",
+        subject_id=role.id,
+    )
+    account = await get_account(session, role.telegram_id)
+    language = account.language if account else context.settings.default_language
+    remaining = [r.kind for r in await active_roles(session, role.telegram_id)]
+    context.application.create_task(
+        set_chat_commands(context.application, role.telegram_id, language, remaining)
+    )
+    text = _("Revoked: {role}.").format(role=describe_role(role, context.places))
+    return Reply(text, None, edit_id)
 
 
 async def _create(
@@ -188,11 +236,23 @@ async def _create(
 ) -> Reply:
     now = context.clock.now()
     invite, code = await create_invite(
-        session, kind=kind, county_id=county_id, municipality_id=municipality_id,
-        created_by=user.id, now=now, ttl=timedelta(hours=context.settings.invite_ttl_hours),
+        session,
+        kind=kind,
+        county_id=county_id,
+        municipality_id=municipality_id,
+        created_by=user.id,
+        now=now,
+        ttl=timedelta(hours=context.settings.invite_ttl_hours),
     )
-    await audit.record(session, at=now, actor_id=user.id, action="invite.created",
-                       subject_kind="invite", subject_id=invite.id, detail={"kind": kind.value})
+    await audit.record(
+        session,
+        at=now,
+        actor_id=user.id,
+        action="invite.created",
+        subject_kind="invite",
+        subject_id=invite.id,
+        detail={"kind": kind.value},
+    )
     place = context.places.get(municipality_id or 0)
     if kind is RoleKind.CHAIR and place is not None:
         what = _("chair of the municipality of {municipality}").format(municipality=place.name)
@@ -204,8 +264,11 @@ async def _create(
     text = _(
         "Invitation for: {what}\n\n{link}\n\nSend this link only to that person. It works "
         "once and expires in {hours} hours."
-    ).format(what=what, link=invite_link(context.bot.username, code),
-             hours=int(context.settings.invite_ttl_hours))
+    ).format(
+        what=what,
+        link=invite_link(context.bot.username, code),
+        hours=int(context.settings.invite_ttl_hours),
+    )
     return Reply(text, None, edit_id)
 
 
