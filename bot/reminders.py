@@ -1,4 +1,11 @@
-"""Reminders and escalation: one digest per person per day, never one message per application."""
+"""Reminders and escalation: one digest per person per day, never one message per application.
+
+The JobQueue runs `run_reminders` every few minutes; it is idempotent (a `reminder_log` row
+per person and Tirana day, and a dedupe key on the digest), so running it again, or from
+two processes, queues nothing twice. Thresholds come from the settings (48 h to remind the
+chairs, 5 days to add the county coordinator, 10 days to add national staff); the rules
+themselves are the pure `bot.domain.escalation.levels_due`.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +23,9 @@ from bot.domain.permissions import RoleKind
 from bot.i18n import TIMEZONE, _, format_day, ngettext, use_language
 from bot.notifications import language_of
 from storage import outbox
-from storage.applications import pending_older_than
+from storage.applications import copies_held, pending_older_than
 from storage.models import Member, ReminderLog
-from storage.roles import holders
+from storage.roles import list_roles
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +42,47 @@ def thresholds(services: Services) -> Thresholds:
 async def _recipients(
     session: AsyncSession, services: Services, members: list[Member], now: datetime
 ) -> dict[int, list[Member]]:
-    """Each person to remind, with the applications they should hear about."""
+    """Each person to remind, with the applications they should hear about.
+
+    Roles are read once per run (not per application), so a backlog of thousands costs
+    three queries. A person who received an application's card (a coordinator or admin
+    standing in for a missing chair) is reminded of it like a chair, after the first
+    threshold, not on the day the card arrived. Nobody is reminded of their own application.
+    """
     limits = thresholds(services)
-    admins = [r.telegram_id for r in await holders(session, RoleKind.ADMIN)]
+    chairs: dict[int, set[int]] = defaultdict(set)
+    coordinators: dict[int, set[int]] = defaultdict(set)
+    admins: set[int] = set()
+    for role in await list_roles(session):
+        if role.kind == RoleKind.CHAIR.value and role.municipality_id is not None:
+            chairs[role.municipality_id].add(role.telegram_id)
+        elif role.kind == RoleKind.COORDINATOR.value and role.county_id is not None:
+            coordinators[role.county_id].add(role.telegram_id)
+        elif role.kind == RoleKind.ADMIN.value:
+            admins.add(role.telegram_id)
+    held = await copies_held(session, [m.id for m in members])
     digest: dict[int, list[Member]] = defaultdict(list)
     for member in members:
-        place = services.places[member.municipality_id]
-        chairs = [
-            r.telegram_id
-            for r in await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
-        ]
-        coordinators = [
-            r.telegram_id
-            for r in await holders(session, RoleKind.COORDINATOR, county_id=place.county_id)
-        ]
+        county_id = services.places[member.municipality_id].county_id
+        waited = now - member.submitted_at
+        local_chairs = chairs[member.municipality_id] - {member.telegram_id}
+        local_coordinators = coordinators[county_id] - {member.telegram_id}
         due = levels_due(
-            now - member.submitted_at,
+            waited,
             limits,
-            has_chair=bool(chairs),
-            has_coordinator=bool(coordinators),
+            has_chair=bool(local_chairs),
+            has_coordinator=bool(local_coordinators),
         )
-        people = set()
+        people: set[int] = set()
         if Level.CHAIR in due:
-            people.update(chairs)
+            people |= local_chairs
         if Level.COORDINATOR in due:
-            people.update(coordinators)
+            people |= local_coordinators
         if Level.ADMIN in due:
-            people.update(admins)
+            people |= admins
+        people.discard(member.telegram_id)
+        if waited < limits.remind_chair:
+            people = {p for p in people if (member.id, p) not in held}
         for telegram_id in people:
             digest[telegram_id].append(member)
     return digest
@@ -74,7 +95,7 @@ def digest_text(members: list[Member]) -> str:
         "⏰ {count} application is waiting for your decision, since {date}.",
         "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
         count,
-    ).format(count=count, date=format_day(oldest.date()))
+    ).format(count=count, date=format_day(oldest.astimezone(ZoneInfo(TIMEZONE)).date()))
     return text + "\n" + _("/ne_pritje shows them with their buttons.")
 
 
