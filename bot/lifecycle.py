@@ -25,13 +25,25 @@ async def on_start(application: RegjistriApplication) -> None:
     async with services.database.write() as session:
         granted, revoked = await sync_config_admins(session, services.settings.admin_ids, now)
         for role in granted:
-            await audit.record(session, at=now, actor_id=None, action="role.granted",
-                               subject_kind="role", subject_id=role.id,
-                               detail={"via": "ADMIN_IDS"})
+            await audit.record(
+                session,
+                at=now,
+                actor_id=None,
+                action="role.granted",
+                subject_kind="role",
+                subject_id=role.id,
+                detail={"via": "ADMIN_IDS"},
+            )
         for role in revoked:
-            await audit.record(session, at=now, actor_id=None, action="role.revoked",
-                               subject_kind="role", subject_id=role.id,
-                               detail={"via": "ADMIN_IDS"})
+            await audit.record(
+                session,
+                at=now,
+                actor_id=None,
+                action="role.revoked",
+                subject_kind="role",
+                subject_id=role.id,
+                detail={"via": "ADMIN_IDS"},
+            )
         # The CLI prints invite links without talking to Telegram: it reads the name here.
         await session.merge(Setting(key=BOT_USERNAME_KEY, value=application.bot.username))
         menus = []
@@ -44,10 +56,12 @@ async def on_start(application: RegjistriApplication) -> None:
         await set_chat_commands(application, telegram_id, language, kinds)
     if application.job_queue is not None:
         interval = timedelta(minutes=services.settings.reminder_check_minutes)
-        application.job_queue.run_repeating(_reminders_job, interval=interval, first=5,
-                                            name="reminders")
-        application.job_queue.run_repeating(_purge_job, interval=timedelta(hours=1), first=60,
-                                            name="inbox-purge")
+        application.job_queue.run_repeating(
+            _reminders_job, interval=interval, first=5, name="reminders"
+        )
+        application.job_queue.run_repeating(
+            _purge_job, interval=timedelta(hours=1), first=60, name="inbox-purge"
+        )
 
 
 async def _reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:

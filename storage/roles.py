@@ -104,7 +104,10 @@ async def list_roles(session: AsyncSession, *, include_revoked: bool = False) ->
 
 
 async def holders(
-    session: AsyncSession, kind: RoleKind, *, county_id: int | None = None,
+    session: AsyncSession,
+    kind: RoleKind,
+    *,
+    county_id: int | None = None,
     municipality_id: int | None = None,
 ) -> list[Role]:
     """Active holders of a role over a place (chairs of a municipality, coordinators of a
@@ -133,8 +136,14 @@ async def sync_config_admins(
         if before is None:
             granted.append(
                 await grant_role(
-                    session, telegram_id=telegram_id, kind=RoleKind.ADMIN, county_id=None,
-                    municipality_id=None, source="config", granted_by=None, now=now,
+                    session,
+                    telegram_id=telegram_id,
+                    kind=RoleKind.ADMIN,
+                    county_id=None,
+                    municipality_id=None,
+                    source="config",
+                    granted_by=None,
+                    now=now,
                 )
             )
     stale = await session.scalars(
@@ -198,7 +207,11 @@ async def create_invite(
 
 
 async def redeem_invite(
-    session: AsyncSession, code: str, *, telegram_id: int, now: datetime,
+    session: AsyncSession,
+    code: str,
+    *,
+    telegram_id: int,
+    now: datetime,
     holder_name: str | None = None,
 ) -> Redeemed:
     """Use an invite once: one conditional update, so two people racing for it get one role."""

@@ -50,9 +50,7 @@ def scope_of(grants: list[Grant]) -> Scope:
 def covers(scope: Scope, *, municipality_id: int, county_id: int) -> bool:
     """Whether an application of this municipality is within the actor's scope."""
     return (
-        scope.national
-        or county_id in scope.county_ids
-        or municipality_id in scope.municipality_ids
+        scope.national or county_id in scope.county_ids or municipality_id in scope.municipality_ids
     )
 
 
