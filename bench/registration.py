@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import tempfile
 import time
@@ -28,14 +29,21 @@ TOKEN = "123456:BENCH-TOKEN"
 STEPS = 7  # /start, consent, name, date, phone, municipality, confirm
 
 
-async def _register(user: EmulatedUser, index: int, latencies: list[float]) -> None:
+async def _register(
+    user: EmulatedUser, index: int, latencies: list[float], think: float = 0.0
+) -> None:
     """One member's whole registration, timing each update until the bot's answer arrives.
 
     Every step of the happy path answers with exactly one new message, except Confirm,
     which edits the summary; waiting is event-driven (no polling loop in the benchmark).
     """
 
+    pauses = random.Random(index)
+
     async def step(send: object) -> None:
+        if think:
+            # A person reads and types between steps: exponential pauses, mean `think` s.
+            await asyncio.sleep(pauses.expovariate(1 / think))
         start = time.perf_counter()
         await send  # type: ignore[misc]
         await user.receive(timeout=30)
@@ -49,13 +57,15 @@ async def _register(user: EmulatedUser, index: int, latencies: list[float]) -> N
     await step(user.send("korce"))
     summary = user.last
     assert summary is not None
+    if think:
+        await asyncio.sleep(pauses.expovariate(1 / think))
     start = time.perf_counter()
     await user.press("reg:v1:confirm")
     await user.wait_edit(summary, timeout=30)
     latencies.append(time.perf_counter() - start)
 
 
-async def bench_regjistri(members: int) -> tuple[float, list[float]]:
+async def bench_regjistri(members: int, think: float = 0.0) -> tuple[float, list[float]]:
     emulator = BotApiEmulator(token=TOKEN, bot_username="regjistri_bench_bot")
     await emulator.start()
     emulator.user(9001, first_name="Admin")
@@ -71,7 +81,7 @@ async def bench_regjistri(members: int) -> tuple[float, list[float]]:
         users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
         latencies: list[float] = []
         start = time.perf_counter()
-        await asyncio.gather(*(_register(u, i, latencies) for i, u in enumerate(users)))
+        await asyncio.gather(*(_register(u, i, latencies, think) for i, u in enumerate(users)))
         elapsed = time.perf_counter() - start
         await runner.stop()
     await emulator.stop()
@@ -83,7 +93,7 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
-async def bench_echo(members: int) -> tuple[float, list[float]]:
+async def bench_echo(members: int, think: float = 0.0) -> tuple[float, list[float]]:
     emulator = BotApiEmulator(token=TOKEN, bot_username="echo_bench_bot")
     await emulator.start()
     app = (
@@ -98,7 +108,10 @@ async def bench_echo(members: int) -> tuple[float, list[float]]:
     latencies: list[float] = []
 
     async def chat(user: EmulatedUser) -> None:
+        pauses = random.Random(user.id)
         for n in range(STEPS):
+            if think:
+                await asyncio.sleep(pauses.expovariate(1 / think))
             start = time.perf_counter()
             await user.send(f"hello {n}")
             await user.receive(timeout=30)
@@ -118,26 +131,49 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
 
+def _report(
+    title: str, members: int, ours: tuple[float, list[float]], floor: tuple[float, list[float]]
+) -> None:
+    print(title)
+    print(f"{'':<22}{'updates/s':>10}{'regs/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, (elapsed, lat) in (("regjistri", ours), ("PTB echo (floor)", floor)):
+        print(
+            f"{name:<22}{len(lat) / elapsed:>10.1f}{members / elapsed:>9.2f}"
+            f"{_percentile(lat, 50) * 1000:>9.1f}{_percentile(lat, 95) * 1000:>9.1f}"
+        )
+    (ours_time, ours_lat), (floor_time, floor_lat) = ours, floor
+    print(
+        f"ratio regjistri/floor: p50 {_percentile(ours_lat, 50) / _percentile(floor_lat, 50):.2f}x,"
+        f" p95 {_percentile(ours_lat, 95) / _percentile(floor_lat, 95):.2f}x, throughput "
+        f"{(len(floor_lat) / floor_time) / (len(ours_lat) / ours_time):.2f}x lower\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="mean pause (s) between a member's steps in the paced run",
+    )
     args = parser.parse_args()
-    ours_time, ours = asyncio.run(bench_regjistri(args.members))
-    floor_time, floor = asyncio.run(bench_echo(args.members))
-    print(f"{args.members} concurrent members, {STEPS} updates each, SQLite, emulator on loopback")
-    print(f"{'':<22}{'updates/s':>10}{'regs/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
-    for name, elapsed, lat in (
-        ("regjistri", ours_time, ours),
-        ("PTB echo (floor)", floor_time, floor),
-    ):
-        print(
-            f"{name:<22}{len(lat) / elapsed:>10.1f}{args.members / elapsed:>9.2f}"
-            f"{_percentile(lat, 50) * 1000:>9.1f}{_percentile(lat, 95) * 1000:>9.1f}"
-        )
-    print(
-        f"ratio regjistri/floor: p50 {_percentile(ours, 50) / _percentile(floor, 50):.2f}x, "
-        f"p95 {_percentile(ours, 95) / _percentile(floor, 95):.2f}x, "
-        f"throughput {(len(floor) / floor_time) / (len(ours) / ours_time):.2f}x slower"
+    ours = asyncio.run(bench_regjistri(args.members))
+    floor = asyncio.run(bench_echo(args.members))
+    _report(
+        f"Saturation: {args.members} members, {STEPS} updates each, no pauses (closed loop)",
+        args.members,
+        ours,
+        floor,
+    )
+    ours = asyncio.run(bench_regjistri(args.members, args.think))
+    floor = asyncio.run(bench_echo(args.members, args.think))
+    _report(
+        f"Paced: {args.members} members pausing {args.think:g} s on average between steps",
+        args.members,
+        ours,
+        floor,
     )
 
 
