@@ -34,6 +34,8 @@ from storage.roles import (
 )
 
 PREFIX = "inv"
+# A person's command menu to set: (telegram id, language, the kinds of roles they hold).
+Menu = tuple[int, str, list[str]]
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -136,12 +138,14 @@ async def _menu(
 
 
 async def on_button(update: Update, context: BotContext) -> None:
+    """A step of /ftese; every press re-checks that the presser is national staff now."""
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None and update.effective_chat is not None
     await query.answer()
     data = parse(query.data, PREFIX)
     message_id = query.message.message_id if query.message else None
+    menus: list[Menu] = []
     async with context.db.write() as session:
         if data is None or not can_invite(await active_grants(session, user.id)):
             await audit.record(
@@ -149,14 +153,22 @@ async def on_button(update: Update, context: BotContext) -> None:
             )
             reply = Reply(_("Only national staff can invite chairs and coordinators."))
         else:
-            reply = await _step(session, context, user, data, message_id)
+            reply = await _step(session, context, user, data, message_id, menus)
+    # Menus of people whose roles changed, once the change is committed.
+    for telegram_id, language, kinds in menus:
+        await set_chat_commands(context.application, telegram_id, language, kinds)
     await send_replies(context, update.effective_chat.id, [reply])
     if context.services.outbox is not None:
         context.services.outbox.wake()
 
 
 async def _step(
-    session: AsyncSession, context: BotContext, user: User, data: CallbackData, edit_id: int | None
+    session: AsyncSession,
+    context: BotContext,
+    user: User,
+    data: CallbackData,
+    edit_id: int | None,
+    menus: list[Menu],
 ) -> Reply:
     places = context.places.values()
     kind = data.args[0] if data.args else ""
@@ -191,12 +203,17 @@ async def _step(
             inline([[(_("Yes, revoke"), pack(PREFIX, "revoke_yes", role_id))]]),
         )
     if data.action == "revoke_yes" and role_id is not None:
-        return await _revoke(session, context, user, role_id, edit_id)
+        return await _revoke(session, context, user, role_id, edit_id, menus)
     return Reply(_("That button is no longer active."))
 
 
 async def _revoke(
-    session: AsyncSession, context: BotContext, user: User, role_id: int, edit_id: int | None
+    session: AsyncSession,
+    context: BotContext,
+    user: User,
+    role_id: int,
+    edit_id: int | None,
+    menus: list[Menu],
 ) -> Reply:
     """Revoke at once: every later press of the holder reads the role as gone."""
     existing = await session.get(Role, role_id)
@@ -218,9 +235,7 @@ async def _revoke(
     account = await get_account(session, role.telegram_id)
     language = account.language if account else context.settings.default_language
     remaining = [r.kind for r in await active_roles(session, role.telegram_id)]
-    context.application.create_task(
-        set_chat_commands(context.application, role.telegram_id, language, remaining)
-    )
+    menus.append((role.telegram_id, language, remaining))
     text = _("Revoked: {role}.").format(role=describe_role(role, context.places))
     return Reply(text, None, edit_id)
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 
 from bot.emulator import EmulatedUser, SentMessage
 from bot.i18n import format_moment, use_language
+from bot.notifications import outcome_line
 from storage.models import Account, AuditEvent, Delivery, Member, MembershipCounter
 from tests.harness import ADMIN_ID, BotHarness, said
 
@@ -578,3 +579,25 @@ async def test_a_chair_does_not_decide_their_own_application(harness: BotHarness
     assert [(e.actor_id, e.detail) for e in refused] == [
         (5001, {"action": "approve", "has_role": True, "own": True})
     ]
+
+
+async def test_the_member_is_told_in_the_language_they_use_now(harness: BotHarness) -> None:
+    chair = await make_officer(harness, 5001, "Besa Kola")
+    member, member_id = await apply(harness, 1001)  # applied in Albanian
+    copy = await card(chair, member_id)
+    await harness.say(member, "/gjuha")
+    await harness.press(member, "lang:v1:set:en")
+    await chair.press(f"app:v1:approve:{member_id}")
+    told = await wait_for(member, lambda m: "KOR-000001" in (m.text or ""))
+    assert told.text == said(
+        "Congratulations! Your membership in the municipality of {municipality} has "
+        "been confirmed. Your membership number is {number}.",
+        "en",
+        municipality="Korçë",
+        number="KOR-000001",
+    )
+    await chair.wait_edit(copy)
+    stored = await entry(harness, member_id)
+    assert stored is not None
+    with use_language("sq"):  # the chair's copy stays in the chair's language
+        assert (copy.text or "").endswith(outcome_line(stored, "Besa Kola"))

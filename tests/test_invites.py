@@ -141,6 +141,15 @@ async def test_a_revoked_chair_cannot_use_an_old_button(harness: BotHarness) -> 
     done = await harness.press(admin, f"inv:v1:revoke_yes:{role_id}")
     assert done.text and "Besa Kola" in done.text and not done.buttons
     assert await _roles_of(harness, 5001) == []
+    # The former chair's menu loses /ne_pritje.
+    menus = [
+        c
+        for c in harness.emu.calls_of("setMyCommands")
+        if c.get("scope", {}).get("chat_id") == 5001
+    ]
+    assert "ne_pritje" in str(menus[0]["commands"]) and "ne_pritje" not in str(
+        menus[-1]["commands"]
+    )
 
     await chair.press_callback(copy.message_id, f"app:v1:approve:{member_id}")
     await wait_for(chair, lambda m: m.message_id > copy.message_id)
