@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from bot.emulator import EmulatedUser, SentMessage
 from bot.i18n import format_moment, use_language
 from bot.notifications import outcome_line
+from storage.db import Database
 from storage.models import Account, AuditEvent, Delivery, Member, MembershipCounter
 from tests.harness import ADMIN_ID, BotHarness, said
 
@@ -242,7 +243,18 @@ async def test_two_chairs_racing_make_one_decision(harness: BotHarness) -> None:
         await wait_for(member, lambda m: said("Not known to the local branch") in (m.text or ""))
 
 
-async def test_two_chairs_approving_at_the_same_instant(harness: BotHarness) -> None:
+async def test_two_chairs_approving_at_the_same_instant(db: Database) -> None:
+    """On SQLite and on PostgreSQL: there both presses may read 'pending' and race on the
+    conditional update, so the loser is the one whose update matched no row."""
+    harness = BotHarness(db.url)
+    await harness.start()
+    try:
+        await _approve_at_once(harness)
+    finally:
+        await harness.close()
+
+
+async def _approve_at_once(harness: BotHarness) -> None:
     first = await make_officer(harness, 5001, "Besa Kola")
     second = await make_officer(harness, 5002, "Dritan Leka")
     member, member_id = await apply(harness, 1001)
