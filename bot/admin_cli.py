@@ -15,7 +15,7 @@ from bot.lifecycle import BOT_USERNAME_KEY
 from storage import audit
 from storage.db import Database
 from storage.geography import list_places
-from storage.models import Setting
+from storage.models import Role, Setting
 from storage.roles import create_invite, list_roles, revoke_role
 from storage.schema import needs_upgrade, upgrade
 
@@ -150,6 +150,14 @@ async def _roles(database: Database) -> int:
 async def _revoke(database: Database, role_id: int) -> int:
     now = datetime.now(UTC)
     async with database.write() as session:
+        held = await session.get(Role, role_id)
+        if held is not None and held.source == "config" and held.revoked_at is None:
+            # The next start would grant it again: ADMIN_IDS is where such a role ends.
+            print(
+                f"Role {role_id} comes from ADMIN_IDS: remove the id there and restart.",
+                file=sys.stderr,
+            )
+            return 2
         role = await revoke_role(session, role_id, revoked_by=None, now=now)
         if role is None:
             print(f"No active role with id {role_id}.", file=sys.stderr)

@@ -74,3 +74,28 @@ def test_db_upgrade_then_invite_prints_a_single_use_link(tmp_path: Path) -> None
     assert "Korçë" in result.stdout and "https://t.me/regjistri_bot?start=inv_" in result.stdout
     roles = _run("roles", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert roles.returncode == 0 and "No active roles." in roles.stdout
+
+
+def test_a_configured_admin_is_not_revoked_from_the_cli(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"
+    env = {"DATABASE_URL": url, "ADMIN_IDS": "777"}
+    assert _run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+
+    import asyncio
+
+    from bot.lifecycle import sync_config_admins
+    from storage.db import Database
+
+    async def grant() -> int:
+        from datetime import UTC, datetime
+
+        database = Database(url)
+        async with database.write() as session:
+            granted, _ = await sync_config_admins(session, (777,), datetime.now(UTC))
+        await database.dispose()
+        return granted[0].id
+
+    role_id = asyncio.run(grant())
+    result = _run("role", "revoke", str(role_id), env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "ADMIN_IDS" in result.stderr
+    assert "777" in _run("roles", env=env, cwd=tmp_path).stdout
