@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Services
 from bot.domain.escalation import Level, Thresholds, levels_due
 from bot.domain.permissions import RoleKind
-from bot.i18n import TIMEZONE, _, format_day, ngettext, use_language
+from bot.i18n import TIMEZONE, _, format_count, format_day, ngettext, use_language
 from bot.notifications import language_of
 from storage import outbox
 from storage.applications import copies_held, pending_older_than
@@ -95,7 +95,9 @@ def digest_text(members: list[Member]) -> str:
         "⏰ {count} application is waiting for your decision, since {date}.",
         "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
         count,
-    ).format(count=count, date=format_day(oldest.astimezone(ZoneInfo(TIMEZONE)).date()))
+    ).format(
+        count=format_count(count), date=format_day(oldest.astimezone(ZoneInfo(TIMEZONE)).date())
+    )
     return text + "\n" + _("/ne_pritje shows them with their buttons.")
 
 

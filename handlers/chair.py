@@ -139,7 +139,7 @@ def _ask_reason(member: Member) -> Reply:
     rows.append([(_("« Do not reject"), pack(PREFIX, "keep", member.id))])
     text = _(
         "Why are you rejecting application no. {id} ({name})? Pick a reason or type it in a "
-        "message. The member will read it."
+        "message. The applicant will read it."
     ).format(id=member.id, name=member.full_name)
     return Reply(text, inline(rows))
 

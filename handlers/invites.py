@@ -15,7 +15,7 @@ from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, pack, parse
 from bot.domain.permissions import RoleKind, can_invite
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from handlers import registration
 from handlers.replies import Reply, inline, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
@@ -276,13 +276,17 @@ async def _create(
         what = _("coordinator of {county} county").format(county=county)
     else:
         what = _("national staff (admin)")
-    text = _(
+    hours = int(context.settings.invite_ttl_hours)
+    text = ngettext(
         "Invitation for: {what}\n\n{link}\n\nSend this link only to that person. It works "
-        "once and expires in {hours} hours."
+        "once and expires in {hours} hour.",
+        "Invitation for: {what}\n\n{link}\n\nSend this link only to that person. It works "
+        "once and expires in {hours} hours.",
+        hours,
     ).format(
         what=what,
         link=invite_link(context.bot.username, code),
-        hours=int(context.settings.invite_ttl_hours),
+        hours=hours,
     )
     return Reply(text, None, edit_id)
 
