@@ -280,9 +280,7 @@ class Delivery(Base):
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # For edits: the delivery whose sent message is edited (message id known only once sent).
-    edits_delivery_id: Mapped[int | None] = mapped_column(
-        ForeignKey("delivery.id"), nullable=True
-    )
+    edits_delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"), nullable=True)
     ref_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Makes enqueueing idempotent (one reminder digest per person per day, …).
