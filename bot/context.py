@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.places import MunicipalityMatcher, Place
+from bot.i18n import set_language
+from storage.models import Account
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxSender
@@ -37,7 +42,46 @@ class RegjistriApplication(Application):  # type: ignore[type-arg]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The context handed to every handler."""
+    """The context handed to every handler.
+
+    `transaction()` and `reading()` open the update's unit of work and, in the same
+    session, adopt the person's stored language: one query inside a transaction the handler
+    opens anyway, rather than a separate read per update (measured: the separate read was a
+    third of the paced latency in bench/registration.py).
+    """
+
+    #: The Telegram user the update comes from; set first thing for every update.
+    actor_id: int | None = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction, speaking the actor's language."""
+        async with self.db.write() as session:
+            await self._adopt_language(session, writable=True)
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session, speaking the actor's language."""
+        async with self.db.read() as session:
+            await self._adopt_language(session, writable=False)
+            yield session
+
+    async def resolve_language(self) -> None:
+        """For handlers that answer without touching the database otherwise."""
+        async with self.reading():
+            pass
+
+    async def _adopt_language(self, session: AsyncSession, *, writable: bool) -> None:
+        if self.actor_id is None:
+            return
+        account = await session.get(Account, self.actor_id)
+        if account is None:
+            return
+        set_language(account.language)
+        if writable and account.unreachable_at is not None:
+            # They write to the bot again, so they unblocked it: deliver to them again.
+            account.unreachable_at = None
 
     @property
     def services(self) -> Services:

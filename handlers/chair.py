@@ -52,7 +52,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if data is not None and data.action == "page":
         await pending.show_page(update, context, data.int_arg(0) or 0, message_id)
         return
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         replies = await _press(session, context, user, data, message_id)
     page = list_page(data)
     if page is not None and message_id is not None and len(replies) == 1 and not replies[0].markup:
@@ -200,7 +200,7 @@ async def message_then_registration(update: Update, context: BotContext) -> None
     message = update.effective_message
     assert user is not None and message is not None and update.effective_chat is not None
     now = context.clock.now()
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         waiting = await reason_wait(session, user.id)
         if waiting is None:
             replies = None
@@ -240,7 +240,7 @@ async def cancel_then_registration(update: Update, context: BotContext) -> None:
     """/anulo: a rejection waiting for its reason is dropped first; else the registration."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         dropped = await clear_reason_wait(session, user.id)
     if not dropped:
         await registration.cancel(update, context)

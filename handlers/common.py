@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,7 +15,6 @@ from bot.i18n import _, normalize_language, set_language
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers.replies import Reply, inline, send_replies
-from storage.accounts import get_account, mark_reachable
 from storage.accounts import set_language as store_language
 from storage.drafts import get_draft
 from storage.members import latest_member
@@ -25,29 +25,21 @@ LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
 
 
 async def load_language(update: Update, context: BotContext) -> None:
-    """Runs first for every update: render everything in the person's stored language.
+    """Runs first for every update: note who is acting and start in the default language.
 
-    Albanian unless they chose English with /gjuha; a person who writes again after blocking
-    the bot is reachable again.
+    The person's stored language is adopted by the handler's own transaction
+    (`context.transaction()` / `context.reading()`), so it costs no extra round trip.
     """
     user = update.effective_user
-    language = context.settings.default_language
-    if user is not None:
-        async with context.db.read() as session:
-            account = await get_account(session, user.id)
-        if account is not None:
-            language = account.language
-            if account.unreachable_at is not None:
-                async with context.db.write() as session:
-                    await mark_reachable(session, user.id)
-    set_language(language)
+    context.actor_id = user.id if user is not None else None
+    set_language(context.settings.default_language)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/ndihme (/help): the member's commands, plus those the person's roles allow."""
     user = update.effective_user
     assert update.effective_chat is not None and user is not None
-    async with context.db.read() as session:
+    async with context.reading() as session:
         kinds = {role.kind for role in await active_roles(session, user.id)}
     lines = [
         _(
@@ -70,6 +62,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 async def language_command(update: Update, context: BotContext) -> None:
     """/gjuha (/language): offer both languages by their own names."""
     assert update.effective_chat is not None
+    await context.resolve_language()
     buttons = [[(name, pack("lang", "set", code))] for code, name in LANGUAGE_NAMES.items()]
     reply = Reply(_("Choose your language:"), inline(buttons))
     await send_replies(context, update.effective_chat.id, [reply])
@@ -83,7 +76,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     await query.answer()
     data = parse(query.data, "lang")
     language = normalize_language(data.args[0] if data and data.args else None)
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         await store_language(session, user.id, language, context.clock.now())
         set_language(language)
         replies = [Reply(_("From now on I will write to you in English."))]
@@ -103,6 +96,7 @@ async def group_redirect(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return
+    await context.resolve_language()
     link = f"https://t.me/{context.bot.username}?start=register"
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat"), url=link)]])
     await context.bot.send_message(
@@ -114,6 +108,7 @@ async def group_redirect(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
+    await context.resolve_language()
     text = _("I do not know that command. Send /ndihme to see what I can do.")
     await send_replies(context, update.effective_chat.id, [Reply(text)])
 
@@ -124,6 +119,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
+        with contextlib.suppress(Exception):  # the failure may be the database itself
+            await context.resolve_language()
         text = _(
             "Sorry, something went wrong on our side. What you entered so far is saved: "
             "please try again in a moment."
@@ -138,4 +135,5 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """A button whose data matches no known prefix: forged or from a removed feature."""
     query = update.callback_query
     assert query is not None
+    await context.resolve_language()
     await query.answer(_("That button is no longer active."), show_alert=False)

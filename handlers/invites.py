@@ -49,14 +49,14 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
         if update.effective_user is not None:
             # Going back to one's own registration ends a rejection waiting for its reason,
             # so a name typed next is not taken as the reason.
-            async with context.db.write() as session:
+            async with context.transaction() as session:
                 await clear_reason_wait(session, update.effective_user.id)
         await registration.start(update, context)
         return
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     now = context.clock.now()
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         result = await redeem_invite(
             session, payload, telegram_id=user.id, now=now, holder_name=user.full_name
         )
@@ -115,7 +115,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
     """/ftese (/invite): pick the role to invite someone to."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         reply = await _menu(session, context, user, None)
     await send_replies(context, update.effective_chat.id, [reply])
 
@@ -146,7 +146,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     data = parse(query.data, PREFIX)
     message_id = query.message.message_id if query.message else None
     menus: list[Menu] = []
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         if data is None or not can_invite(await active_grants(session, user.id)):
             await audit.record(
                 session, at=context.clock.now(), actor_id=user.id, action="invite.not_allowed"

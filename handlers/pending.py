@@ -36,7 +36,7 @@ async def show_page(
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     page = max(0, page)
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         scope = scope_of(await active_grants(session, user.id))
         if scope.empty:
             await audit.record(

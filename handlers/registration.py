@@ -25,7 +25,7 @@ async def start(update: Update, context: BotContext) -> None:
     """/start: greet a newcomer, resume a draft, or tell a registered member where they stand."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         member = await active_member(session, user.id)
         draft = await get_draft(session, user.id)
         if member is not None:
@@ -42,7 +42,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     """/anulo: drop the registration in progress and everything entered in it."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         discarded = await discard_draft(session, user.id)
     if discarded:
         text = _(
@@ -58,7 +58,7 @@ async def pick_from_list(update: Update, context: BotContext) -> None:
     """/lista: the county → municipality picker, at the municipality step."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.read() as session:
+    async with context.reading() as session:
         draft = await get_draft(session, user.id)
     if draft is None or parse_step(draft.step) is not Step.MUNICIPALITY:
         replies = [
@@ -76,7 +76,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None and update.effective_chat is not None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         draft = await get_draft(session, user.id)
         if draft is None:
             replies = [await status.hint_without_draft(session, context, user.id)]

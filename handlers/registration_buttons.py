@@ -33,7 +33,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     await query.answer()
     data = parse(query.data, texts.PREFIX)
     message_id = query.message.message_id if query.message else None
-    async with context.db.write() as session:
+    async with context.transaction() as session:
         if data is None:
             await audit.record(
                 session, at=context.clock.now(), actor_id=user.id, action="callback.malformed"

@@ -56,6 +56,6 @@ async def status_command(update: Update, context: BotContext) -> None:
     """/statusi (/status)."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    async with context.db.read() as session:
+    async with context.reading() as session:
         reply = await describe(session, context, user.id)
     await send_replies(context, update.effective_chat.id, [reply])

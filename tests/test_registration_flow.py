@@ -170,3 +170,29 @@ async def test_help_shows_role_commands_only_to_role_holders(harness: BotHarness
     assert "/ne_pritje" not in (member_help.text or "")
     admin_help = await harness.say(harness.user(9001, "Admin"), "/help")
     assert "/ne_pritje" in (admin_help.text or "") and "/ftese" in (admin_help.text or "")
+
+
+async def test_a_person_who_writes_again_is_reachable_again(harness: BotHarness) -> None:
+    member = harness.user(1013)
+    await harness.register(member, phone="069 212 0013")
+    async with harness.database.write() as session:
+        account = await session.get(Account, 1013)
+        assert account is not None
+        account.unreachable_at = harness.clock.now()  # as the outbox does on a 403
+    await harness.say(member, "/statusi")
+    await harness.say(member, "hello")  # a plain message goes through a write transaction
+    async with harness.database.read() as session:
+        account = await session.get(Account, 1013)
+    assert account is not None and account.unreachable_at is None
+
+
+async def test_replies_without_database_work_still_speak_the_chosen_language(
+    harness: BotHarness,
+) -> None:
+    member = harness.user(1014)
+    await harness.say(member, "/start")
+    await harness.press(member, "lang:v1:set:en")
+    reply = await harness.say(member, "/nosuchcommand")
+    assert reply.text == said(
+        "I do not know that command. Send /ndihme to see what I can do.", "en"
+    )
