@@ -200,10 +200,12 @@ async def message_then_registration(update: Update, context: BotContext) -> None
     message = update.effective_message
     assert user is not None and message is not None and update.effective_chat is not None
     now = context.clock.now()
+    wake = False
     async with context.transaction() as session:
         waiting = await reason_wait(session, user.id)
         if waiting is None:
-            replies = None
+            # Most messages: a member's answer, in this same transaction.
+            replies = await registration.answer(session, context, update)
         elif waiting.created_at < now - REASON_WAIT:
             # Stale: ask again (with the buttons) rather than take this message as the reason.
             await clear_reason_wait(session, user.id)
@@ -213,11 +215,9 @@ async def message_then_registration(update: Update, context: BotContext) -> None
             replies = [Reply(_("Please type the reason as a text message, or send /anulo."))]
         else:
             replies = await _typed_reason(session, context, user, waiting.member_id, message.text)
-    if replies is None:
-        await registration.on_message(update, context)
-        return
+        wake = waiting is not None
     await send_replies(context, update.effective_chat.id, replies)
-    if context.services.outbox is not None:
+    if wake and context.services.outbox is not None:
         context.services.outbox.wake()
 
 

@@ -71,18 +71,14 @@ async def pick_from_list(update: Update, context: BotContext) -> None:
     await send_replies(context, update.effective_chat.id, replies)
 
 
-async def on_message(update: Update, context: BotContext) -> None:
-    """Any private message that is not a command: the answer to the current step."""
-    message = update.effective_message
+async def answer(session: AsyncSession, context: BotContext, update: Update) -> list[Reply]:
+    """The replies to a member's message, within the caller's transaction."""
     user = update.effective_user
-    assert message is not None and user is not None and update.effective_chat is not None
-    async with context.transaction() as session:
-        draft = await get_draft(session, user.id)
-        if draft is None:
-            replies = [await status.hint_without_draft(session, context, user.id)]
-        else:
-            replies = await _answer(session, draft, context, update)
-    await send_replies(context, update.effective_chat.id, replies)
+    assert user is not None
+    draft = await get_draft(session, user.id)
+    if draft is None:
+        return [await status.hint_without_draft(session, context, user.id)]
+    return await _answer(session, draft, context, update)
 
 
 async def _answer(
