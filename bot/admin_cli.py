@@ -162,14 +162,8 @@ async def _revoke(database: Database, role_id: int) -> int:
         if role is None:
             print(f"No active role with id {role_id}.", file=sys.stderr)
             return 1
-        await audit.record(
-            session,
-            at=now,
-            actor_id=None,
-            action="role.revoked",
-            subject_kind="role",
-            subject_id=role.id,
-            detail={"via": "cli"},
+        await audit.role_changed(
+            session, at=now, actor_id=None, role_id=role.id, granted=False, via="cli"
         )
     print(f"Revoked role {role_id} ({role.kind}); it has no effect from now on.")
     return 0

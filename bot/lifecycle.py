@@ -24,25 +24,14 @@ async def on_start(application: RegjistriApplication) -> None:
     now = services.clock.now()
     async with services.database.write() as session:
         granted, revoked = await sync_config_admins(session, services.settings.admin_ids, now)
-        for role in granted:
-            await audit.record(
+        for role, was_granted in [(r, True) for r in granted] + [(r, False) for r in revoked]:
+            await audit.role_changed(
                 session,
                 at=now,
                 actor_id=None,
-                action="role.granted",
-                subject_kind="role",
-                subject_id=role.id,
-                detail={"via": "ADMIN_IDS"},
-            )
-        for role in revoked:
-            await audit.record(
-                session,
-                at=now,
-                actor_id=None,
-                action="role.revoked",
-                subject_kind="role",
-                subject_id=role.id,
-                detail={"via": "ADMIN_IDS"},
+                role_id=role.id,
+                granted=was_granted,
+                via="ADMIN_IDS",
             )
         # The CLI prints invite links without talking to Telegram: it reads the name here.
         await session.merge(Setting(key=BOT_USERNAME_KEY, value=application.bot.username))

@@ -77,14 +77,8 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
             roles = None
         else:
             role = result.role
-            await audit.record(
-                session,
-                at=now,
-                actor_id=user.id,
-                action="role.granted",
-                subject_kind="role",
-                subject_id=role.id,
-                detail={"via": "invite"},
+            await audit.role_changed(
+                session, at=now, actor_id=user.id, role_id=role.id, granted=True, via="invite"
             )
             reply = Reply(granted_message(role, context.places))
             roles = [r.kind for r in await active_roles(session, user.id)]
@@ -224,13 +218,13 @@ async def _revoke(
     role = await revoke_role(session, role_id, revoked_by=user.id, now=context.clock.now())
     if role is None:
         return Reply(_("That role was already revoked."), None, edit_id)
-    await audit.record(
+    await audit.role_changed(
         session,
         at=context.clock.now(),
         actor_id=user.id,
-        action="role.revoked",
-        subject_kind="role",
-        subject_id=role.id,
+        role_id=role.id,
+        granted=False,
+        via="chat",
     )
     account = await get_account(session, role.telegram_id)
     language = account.language if account else context.settings.default_language

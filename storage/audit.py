@@ -43,3 +43,24 @@ async def events(
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     return list((await session.scalars(query)).all())
+
+
+async def role_changed(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    role_id: int,
+    granted: bool,
+    via: str,
+) -> None:
+    """A role granted or revoked, and by which path (invite, chat, cli, ADMIN_IDS)."""
+    await record(
+        session,
+        at=at,
+        actor_id=actor_id,
+        action="role.granted" if granted else "role.revoked",
+        subject_kind="role",
+        subject_id=role_id,
+        detail={"via": via},
+    )
