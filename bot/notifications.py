@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
+from bot import bursts
 from bot.context import Services
 from bot.domain.callbacks import pack
 from bot.domain.dates import age_on
@@ -114,8 +115,13 @@ async def send_card(
     now: datetime,
     dedupe_key: str | None = None,
 ) -> None:
-    """Queue one decider's copy of the application, with the two buttons."""
-    with use_language(await language_of(session, services, recipient_id)):
+    """Queue one decider's copy of the application, with the two buttons (or, in a burst,
+    bring their summary up to date instead)."""
+    language = await language_of(session, services, recipient_id)
+    if await bursts.folding(session, recipient_id, now):
+        await bursts.refresh_summary(session, services, recipient_id, language, now)
+        return
+    with use_language(language):
         card = application_card(services, member, now)
         text = f"{_(note)}\n\n{card}" if note else card
         markup = decision_buttons(member.id).to_dict()
@@ -145,6 +151,21 @@ async def application_submitted(session: AsyncSession, services: Services, membe
     return len({role.telegram_id for role in recipients})
 
 
+async def _recount_summaries(
+    session: AsyncSession, services: Services, member: Member, now: datetime
+) -> None:
+    """Deciders whose scope covers this application may hold a burst summary: recount it."""
+    county_id = services.places[member.municipality_id].county_id
+    roles = [
+        *await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id),
+        *await holders(session, RoleKind.COORDINATOR, county_id=county_id),
+        *await holders(session, RoleKind.ADMIN),
+    ]
+    people = {role.telegram_id for role in roles}
+    languages = {person: await language_of(session, services, person) for person in people}
+    await bursts.recount(session, people, languages, now)
+
+
 async def application_decided(
     session: AsyncSession, services: Services, member: Member, decider_name: str
 ) -> None:
@@ -159,6 +180,7 @@ async def application_decided(
         # No reply_markup: the edit removes the buttons from every copy.
         await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
     place = services.places[member.municipality_id]
+    await _recount_summaries(session, services, member, now)
     # The language the member reads now (/gjuha may have changed it since they applied).
     account = await get_account(session, member.telegram_id)
     with use_language(account.language if account else member.language):

@@ -52,6 +52,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if data is not None and data.action == "page":
         await pending.show_page(update, context, data.int_arg(0) or 0, message_id)
         return
+    if data is not None and data.action == "list":
+        # From a burst summary: the list comes as a new message, the summary keeps counting.
+        await pending.show_page(update, context, 0, None)
+        return
     async with context.transaction() as session:
         replies = await _press(session, context, user, data, message_id)
     page = list_page(data)

@@ -401,3 +401,47 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     """Rows per status, for progress reports and tests."""
     statement = select(Delivery.status, func.count()).group_by(Delivery.status)
     return {status: n for status, n in await session.execute(statement)}
+
+
+async def cancel_queued_to(session: AsyncSession, chat_id: int, ref_kind: str) -> int:
+    """Cancel one chat's queued rows of one kind (cards overtaken by a summary)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.ref_kind == ref_kind,
+            Delivery.status == QUEUED,
+        )
+        .values(status=CANCELLED, error="folded into a summary")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def has_queued_to(session: AsyncSession, chat_id: int, ref_kind: str) -> bool:
+    found = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.ref_kind == ref_kind,
+            Delivery.status == QUEUED,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def latest_to(
+    session: AsyncSession, chat_id: int, ref_kind: str, *, since: datetime
+) -> Delivery | None:
+    """The newest live (queued, sending or sent) row of a kind to a chat, created since."""
+    return await session.scalar(
+        select(Delivery)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.ref_kind == ref_kind,
+            Delivery.status.in_((QUEUED, SENDING, SENT)),
+            Delivery.created_at >= since,
+        )
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
