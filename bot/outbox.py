@@ -10,7 +10,7 @@ built the way it is:
   limit), and a chat gets its next message `per_chat_interval` seconds after the previous
   one was answered (measured from the answer, so Telegram sees at least the interval).
   Cooling chats are skipped at claim time: other chats proceed meanwhile.
-- **Per-chat order** comes from the claim (`storage.outbox.claim_due`): a chat's next row is
+- **Per-chat order** comes from the claim (`storage.outbox_sending.claim_due`): a chat's next row is
   only taken once the previous one has reached a final state.
 - **Short transactions.** Claiming is one write transaction, recording an outcome is
   another; no transaction is open during a Bot API call, so the sender never holds
@@ -70,6 +70,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.warnings import PTBDeprecationWarning
 
 from storage import outbox
+from storage import outbox_sending as sending
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -293,7 +294,7 @@ class OutboxSender:
         for chat_id in [c for c, ready in self._chat_ready.items() if ready <= now]:
             del self._chat_ready[chat_id]
         async with self.database.write() as session:
-            rows = await outbox.claim_due(
+            rows = await sending.claim_due(
                 session,
                 now=_utcnow(),
                 limit=limit,
@@ -301,7 +302,7 @@ class OutboxSender:
                 exclude_chat_ids=list(self._chat_ready),
             )
             edited = {r.edits_delivery_id for r in rows if r.edits_delivery_id is not None}
-            originals = await outbox.originals_message_ids(session, edited)
+            originals = await sending.originals_message_ids(session, edited)
         jobs = []
         for row in rows:
             if row.id in self._inflight:
@@ -326,7 +327,7 @@ class OutboxSender:
             if not await self._take_turn():
                 await self._record(
                     job.id,
-                    lambda s: outbox.mark_retry(
+                    lambda s: sending.mark_retry(
                         s,
                         job.id,
                         not_before=_utcnow() + timedelta(seconds=self._pause_left()),
@@ -410,7 +411,7 @@ class OutboxSender:
         if kind == "sent":
             await self._record(
                 job.id,
-                lambda s: outbox.mark_sent(s, job.id, message_id=outcome.message_id, now=now),
+                lambda s: sending.mark_sent(s, job.id, message_id=outcome.message_id, now=now),
             )
             self.stats["sent"] += 1
             log.debug("outbox: delivery %s to chat %s sent", job.id, job.chat_id)
@@ -423,7 +424,7 @@ class OutboxSender:
             log.warning("outbox: 429 on delivery %s; pausing %.1f s", job.id, wait)
             await self._record(
                 job.id,
-                lambda s: outbox.mark_retry(
+                lambda s: sending.mark_retry(
                     s,
                     job.id,
                     not_before=now + timedelta(seconds=wait),
@@ -433,7 +434,7 @@ class OutboxSender:
             )
         elif kind == "unreachable":
             await self._record(
-                job.id, lambda s: outbox.mark_unreachable(s, job.id, error=outcome.error, now=now)
+                job.id, lambda s: sending.mark_unreachable(s, job.id, error=outcome.error, now=now)
             )
             self.stats["unreachable"] += 1
             log.info("outbox: chat %s unreachable (delivery %s)", job.chat_id, job.id)
@@ -441,7 +442,7 @@ class OutboxSender:
             delay = self._backoff(job.attempts)
             await self._record(
                 job.id,
-                lambda s: outbox.mark_retry(
+                lambda s: sending.mark_retry(
                     s, job.id, not_before=now + timedelta(seconds=delay), error=outcome.error
                 ),
             )
@@ -452,7 +453,7 @@ class OutboxSender:
             if kind == "transient":
                 error = f"gave up after {job.attempts} attempts: {error}"
             await self._record(
-                job.id, lambda s: outbox.mark_failed(s, job.id, error=error, now=now)
+                job.id, lambda s: sending.mark_failed(s, job.id, error=error, now=now)
             )
             self.stats["failed"] += 1
             log.warning("outbox: delivery %s to chat %s failed: %s", job.id, job.chat_id, error)

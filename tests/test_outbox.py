@@ -22,6 +22,7 @@ from telegram.ext import ExtBot
 from bot.emulator import BotApiEmulator
 from bot.outbox import OutboxSender
 from storage import outbox
+from storage import outbox_sending as sending
 from storage.accounts import ensure_account, get_account
 from storage.db import Database
 from storage.models import Delivery
@@ -155,15 +156,15 @@ async def test_claim_takes_one_row_per_chat_and_never_overtakes_a_waiting_one(
     await send_text(db, 1, "a2")
     b1 = await send_text(db, 2, "b1")
     async with db.write() as session:
-        claimed = await outbox.claim_due(session, now=_now(), limit=10, lease_seconds=60)
+        claimed = await sending.claim_due(session, now=_now(), limit=10, lease_seconds=60)
         assert [d.id for d in claimed] == [a1, b1]
         # a1 fails transiently and waits a minute: a2 must wait behind it.
-        await outbox.mark_retry(
+        await sending.mark_retry(
             session, a1, not_before=_now() + timedelta(minutes=1), error="NetworkError"
         )
-        await outbox.mark_sent(session, b1, message_id=7, now=_now())
+        await sending.mark_sent(session, b1, message_id=7, now=_now())
     async with db.write() as session:
-        assert await outbox.claim_due(session, now=_now(), limit=10, lease_seconds=60) == []
+        assert await sending.claim_due(session, now=_now(), limit=10, lease_seconds=60) == []
 
 
 async def test_a_chats_messages_and_an_edit_arrive_in_the_order_queued(
