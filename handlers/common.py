@@ -96,6 +96,10 @@ async def group_redirect(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return
+    command = (update.effective_message.text or "").split()[0] if update.effective_message else ""
+    addressee = command.partition("@")[2]
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the same group
     await context.resolve_language()
     link = f"https://t.me/{context.bot.username}?start=register"
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat"), url=link)]])

@@ -196,3 +196,15 @@ async def test_replies_without_database_work_still_speak_the_chosen_language(
     assert reply.text == said(
         "I do not know that command. Send /ndihme to see what I can do.", "en"
     )
+
+
+async def test_in_a_group_commands_for_other_bots_are_left_alone(harness: BotHarness) -> None:
+    member = harness.user(1015)
+    await member.send_in_group(-100501, "/start@some_other_bot")
+    await member.send_in_group(-100501, "/start@regjistri_test_bot")
+    await harness.emu.wait_for_call("sendMessage")
+    await member.receive_all(idle=0.3)
+    sent = [
+        p for m, p in harness.emu.calls if m == "sendMessage" and str(p.get("chat_id")) == "-100501"
+    ]
+    assert len(sent) == 1
