@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
 from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, pack, parse
+from bot.domain.callbacks import CallbackData, pack
 from bot.domain.decisions import (
     REJECTION_REASONS,
     stored_reason_for_code,
@@ -28,7 +28,7 @@ from bot.domain.permissions import scope_of
 from bot.i18n import _, format_moment
 from bot.notifications import application_decided, outcome_line
 from handlers import pending, registration
-from handlers.replies import Reply, inline, send_replies
+from handlers.replies import Reply, answer_press, inline, send_replies
 from storage import audit
 from storage.applications import application_in_scope, decide
 from storage.decision_drafts import clear_reason_wait, reason_wait, wait_for_reason
@@ -43,12 +43,8 @@ REASON_WAIT = timedelta(hours=1)
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Approve, Reject, a reason, Keep (changed my mind), or a page of the pending list."""
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None and update.effective_chat is not None
-    await query.answer()
-    data = parse(query.data, PREFIX)
-    message_id = query.message.message_id if query.message else None
+    press = await answer_press(update, PREFIX)
+    user, data, message_id = press.user, press.data, press.message_id
     if data is not None and data.action == "page":
         await pending.show_page(update, context, data.int_arg(0) or 0, message_id)
         return
@@ -63,7 +59,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         # Pressed on the /ne_pritje list: redraw it, the outcome (or refusal) on top.
         await pending.show_page(update, context, page, message_id, notice=replies[0].text)
     else:
-        await send_replies(context, update.effective_chat.id, replies)
+        await send_replies(context, press.chat_id, replies)
     if context.services.outbox is not None:
         context.services.outbox.wake()
 

@@ -13,11 +13,11 @@ from telegram import Update, User
 
 from bot.commands import set_chat_commands
 from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, pack, parse
+from bot.domain.callbacks import CallbackData, pack
 from bot.domain.permissions import RoleKind, can_invite
 from bot.i18n import _, ngettext
 from handlers import registration
-from handlers.replies import Reply, inline, send_replies
+from handlers.replies import Reply, answer_press, inline, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
 from storage import audit, outbox
 from storage.accounts import get_account
@@ -133,12 +133,8 @@ async def _menu(
 
 async def on_button(update: Update, context: BotContext) -> None:
     """A step of /ftese; every press re-checks that the presser is national staff now."""
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None and update.effective_chat is not None
-    await query.answer()
-    data = parse(query.data, PREFIX)
-    message_id = query.message.message_id if query.message else None
+    press = await answer_press(update, PREFIX)
+    user, data, message_id = press.user, press.data, press.message_id
     menus: list[Menu] = []
     async with context.transaction() as session:
         if data is None or not can_invite(await active_grants(session, user.id)):
@@ -151,7 +147,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     # Menus of people whose roles changed, once the change is committed.
     for telegram_id, language, kinds in menus:
         await set_chat_commands(context.application, telegram_id, language, kinds)
-    await send_replies(context, update.effective_chat.id, [reply])
+    await send_replies(context, press.chat_id, [reply])
     if context.services.outbox is not None:
         context.services.outbox.wake()
 

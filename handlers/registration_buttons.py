@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, parse
+from bot.domain.callbacks import CallbackData
 from bot.domain.registration import QUESTION_ORDER, Step, parse_step
 from bot.i18n import _, current_language
 from bot.notifications import application_submitted
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
-from handlers.replies import Reply, send_replies
+from handlers.replies import Reply, answer_press, send_replies
 from storage import audit
 from storage.accounts import ensure_account
 from storage.drafts import discard_draft, get_draft, start_draft
@@ -27,12 +27,8 @@ from storage.models import RegistrationDraft
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Any `reg:` button."""
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None and update.effective_chat is not None
-    await query.answer()
-    data = parse(query.data, texts.PREFIX)
-    message_id = query.message.message_id if query.message else None
+    press = await answer_press(update, texts.PREFIX)
+    user, data, message_id = press.user, press.data, press.message_id
     async with context.transaction() as session:
         if data is None:
             await audit.record(
@@ -50,7 +46,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 replies = [await status.hint_without_draft(session, context, user.id)]
             else:
                 replies = await _on_draft_button(session, context, draft, data, message_id)
-    await send_replies(context, update.effective_chat.id, replies)
+    await send_replies(context, press.chat_id, replies)
     if context.services.outbox is not None and data is not None and data.action == "confirm":
         context.services.outbox.wake()  # the chairs' notifications were queued
 

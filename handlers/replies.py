@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update, User
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.domain.callbacks import CallbackData, parse
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardRemove | object | None
 
@@ -52,3 +53,22 @@ def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press, answered (design §9: answer first, then the database work)."""
+
+    user: User
+    chat_id: int
+    data: CallbackData | None  # None: malformed or forged for this prefix
+    message_id: int | None
+
+
+async def answer_press(update: Update, prefix: str) -> Press:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None and update.effective_chat is not None
+    await query.answer()
+    message_id = query.message.message_id if query.message else None
+    return Press(user, update.effective_chat.id, parse(query.data, prefix), message_id)
