@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         help="create a one-time invitation link for a role",
         description="Create a single-use invitation link that grants a role to whoever opens "
         "it first. Municipality and county names are matched as members type them "
-        "(korce, Korça and Korçë all work).",
+        "(with or without diacritics, definite or indefinite form, small typos forgiven).",
     )
     invite.add_argument("--role", required=True, choices=["chair", "coordinator", "admin"])
     invite.add_argument("--municipality", help="for --role chair: the municipality")
