@@ -15,7 +15,10 @@ ROLE_NAMES = {
 
 
 def describe_role(role: Role, places: dict[int, Place]) -> str:
-    """“Arben Hoxha — chair of Korçë” (the name only where Telegram gave one)."""
+    """A role as people read it.
+
+    For example «Arben Hoxha — chair of Korçë»; the name only where Telegram gave one.
+    """
     who = role.holder_name or str(role.telegram_id)
     if role.kind == RoleKind.CHAIR.value and role.municipality_id in places:
         what = _("chair of {municipality}").format(municipality=places[role.municipality_id].name)

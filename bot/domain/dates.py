@@ -11,7 +11,7 @@ birth year or swap a day and a month. The rules:
   "marsit" too) or English (March, Mar), any case, any unambiguous prefix of at least
   three letters ("shtat", "sept"); Roman numeral months as on old documents (5.III.1980).
 - The year must have four digits: "5.3.80" is TWO_DIGIT_YEAR, never a guess.
-- Filler words people add are ignored: "më 5 mars të vitit 1980", "the 5th of March 1980".
+- Filler words people add are ignored: «më 5 mars të vitit 1980», «the 5th of March 1980».
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ _ROMAN_MONTHS = {
         ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"), start=1
     )
 }
-# Words around a date that carry no information: "më 5 mars të vitit 1980",
-# "born on the 5th of March, 1980", "data 5.3.1980".
+# Words around a date that carry no information: «më 5 mars të vitit 1980»,
+# «born on the 5th of March, 1980», «data 5.3.1980».
 _FILLER_WORDS = frozenset(
     {
         "me", "ne", "te", "i", "e", "viti", "vitit", "vit", "data", "datelindja",

@@ -1,17 +1,17 @@
 """Which of the 61 municipalities (bashki) a member means by what they typed.
 
-Members type "korce", "Korça", "KORÇË", "Durrësit", "Burrel" or "tirna" and expect the
+Members type «korce», «Korça», «KORÇË», «Durrësit», «Burrel» or «tirna» and expect the
 bot to understand; what it understood is always shown back (the canonical name) for
 confirmation. The matcher answers with one of:
 
 - EXACT: the text is a name of one municipality: official (indefinite), definite,
-  ASCII, an alias (seat town, old name), or a genitive/ablative form ("Korçës",
-  "Durrësit") or the form without its final ë ("Korç", "Tiran") when that is unique.
+  ASCII, an alias (seat town, old name), or a genitive/ablative form («Korçës»,
+  «Durrësit») or the form without its final ë («Korç», «Tiran») when that is unique.
 - FUZZY: a typo of exactly one municipality ("elbsan"), a prefix of one ("gjiro"),
   or a sentence naming one ("jam nga Fieri"); it must be confirmed.
-- AMBIGUOUS: several candidates to choose from, best first: close typos ("vlra": Vlorë or
-  Vorë?), an old district (rreth) whose area is now several municipalities ("rrethi i
-  Kavajës": Kavajë and Rrogozhinë), or a county ("qarku Korçë": all of its municipalities).
+- AMBIGUOUS: several candidates to choose from, best first: close typos («vlra»: Vlorë or
+  Vorë?), an old district (rreth) whose area is now several municipalities («rrethi i
+  Kavajës»: Kavajë and Rrogozhinë), or a county («qarku Korçë»: all of its municipalities).
 - NONE: nothing plausible; inputs shorter than three letters never match fuzzily.
 
 Everything is compared after `fold`, so case and diacritics never matter.
@@ -39,7 +39,7 @@ MIN_PREFIX_LENGTH = 4
 # Old districts (rrethe) whose area is now split between several municipalities, by the
 # ASCII name of the district seat. The first five are in our reference data's notes;
 # the others follow the 2015 reform (Law 115/2014), seat first. Naming a district that
-# became a single municipality ("rrethi Kukës") simply matches that municipality.
+# became a single municipality («rrethi Kukës») simply matches that municipality.
 DISTRICTS: dict[str, tuple[str, ...]] = {
     "Kavaje": ("Kavaje", "Rrogozhine"),
     "Tepelene": ("Tepelene", "Memaliaj"),
@@ -62,7 +62,7 @@ DISTRICTS: dict[str, tuple[str, ...]] = {
 }
 
 # Words before a place name that say what kind of place it is, as folded word sequences
-# (longest first). An Albanian article may follow: "bashkia e Tiranës", "rrethi i Kavajës".
+# (longest first). An Albanian article may follow: «bashkia e Tiranës», «rrethi i Kavajës».
 _MUNICIPALITY_WORDS = (
     ("the", "municipality", "of"),
     ("municipality", "of"),
@@ -129,8 +129,8 @@ class Place:
     """A municipality with every name people use for it."""
 
     id: int
-    name: str  # official indefinite form, "Korçë"
-    name_definite: str  # as said in speech, "Korça"
+    name: str  # official indefinite form, «Korçë»
+    name_definite: str  # as said in speech, «Korça»
     ascii_name: str  # as typed without ë/ç, "Korce"
     aliases: tuple[str, ...]
     county_id: int
@@ -155,7 +155,9 @@ NO_MATCH = PlaceMatch(MatchKind.NONE, ())
 
 
 def fold(text: str) -> str:
-    """Comparable form of a place name: "Bashkia e Korçës" → "korces", "Vau-Dejës" → "vau dejes".
+    """Comparable form of a place name.
+
+    For example «Bashkia e Korçës» becomes «korces» and «Vau-Dejës» becomes «vau dejes».
 
     Lower case without diacritics, punctuation and hyphens as single spaces, apostrophes
     dropped, and a leading "bashkia"/"qyteti"/"municipality of" removed.
@@ -347,7 +349,10 @@ def _primary_keys(place: Place) -> set[str]:
 
 
 def _derived_keys(place: Place) -> set[str]:
-    """Case forms people write ("Korçës", "Durrësit", "Koplikut") and "Korç" for "Korçë"."""
+    """Case forms people write.
+
+    For example «Korçës», «Durrësit», «Koplikut», and «Korç» for «Korçë».
+    """
     keys: set[str] = set()
     for name in (place.name, place.ascii_name, *place.aliases):
         key = fold(name)
@@ -357,8 +362,8 @@ def _derived_keys(place: Place) -> set[str]:
             keys.add(key + "s")  # Korçë → Korçës
         elif key[-1:].isalpha() and key[-1] not in "aiou":
             keys.add(key + ("ut" if key[-1] in "kg" else "it"))  # Durrësit, Koplikut
-        if name.endswith(("ë", "Ë")):
-            keys.add(key[:-1])  # "Korç", "Tiran": the final ë is often left out
+        if key.endswith("e") and not name.lower().endswith("e"):  # the name ends in ë
+            keys.add(key[:-1])  # «Korç», «Tiran»: the final ë is often left out
     definite = fold(place.name_definite)
     if not _has_article(definite):
         if definite.endswith("a"):

@@ -45,7 +45,10 @@ def strip_diacritics(text: str) -> str:
 
 
 def fold_case(text: str) -> str:
-    """Case- and diacritic-insensitive form of `text` ("KORÇË" → "korce")."""
+    """Case- and diacritic-insensitive form of `text`.
+
+    For example «KORÇË» becomes «korce».
+    """
     return strip_diacritics(text).casefold()
 
 
