@@ -206,3 +206,38 @@ async def test_forged_registration_buttons_change_nothing(harness: BotHarness) -
     assert draft is not None and draft.step == "name"
     async with harness.database.read() as session:
         assert await session.scalar(select(Member).where(Member.telegram_id == 2012)) is None
+
+
+async def test_lista_opens_the_picker_only_at_the_municipality_step(harness: BotHarness) -> None:
+    user = harness.user(2013)
+    early = await harness.say(user, "/lista")
+    assert early.text == said(
+        "The list of municipalities is offered when you register: send /start."
+    )
+    await _at_municipality(harness, user, "069 200 0013")
+    picker = await harness.say(user, "/lista")
+    assert len(picker.buttons) == 12 and all(
+        (b.callback_data or "").startswith("reg:v1:county:") for b in picker.buttons
+    )
+
+
+async def test_no_to_a_possible_number_asks_the_phone_again(harness: BotHarness) -> None:
+    user = harness.user(2014)
+    await _at_phone(harness, user)
+    await harness.say(user, "067 123 4567")
+    await harness.press(user, "reg:v1:phone:no")
+    draft = await _draft(harness, 2014)
+    assert draft is not None and draft.step == "phone" and draft.phone_e164 is None
+    assert draft.pending is None
+
+
+async def test_summary_back_and_cancel(harness: BotHarness) -> None:
+    user = harness.user(2015)
+    await _at_municipality(harness, user, "069 200 0015")
+    summary = await harness.say(user, "Fier")
+    await harness.press(user, "reg:v1:edit")
+    back = await harness.press(user, "reg:v1:back")
+    assert back.message_id == summary.message_id and "Fier" in (back.text or "")
+    cancelled = await harness.press(user, "reg:v1:cancel")
+    assert cancelled.message_id == summary.message_id and not cancelled.buttons
+    assert await _draft(harness, 2015) is None
