@@ -49,10 +49,10 @@ import logging
 import random
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import telegram
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,11 +72,13 @@ from telegram.warnings import PTBDeprecationWarning
 from storage import outbox
 from storage import outbox_sending as sending
 from storage.db import Database
+from storage.models import Delivery
 
 log = logging.getLogger(__name__)
 
 #: Attempts to record an outcome before giving up (the row then waits for the lease).
 _RECORD_TRIES: Final = 3
+_T = TypeVar("_T")
 
 
 def _utcnow() -> datetime:
@@ -181,6 +183,7 @@ class OutboxSender:
         self._paused_until = 0.0  # monotonic; set by a 429
         self._chat_ready: dict[int, float] = {}  # chat → monotonic time it may get the next
         self._inflight: set[int] = set()
+        self._transactions: set[asyncio.Task[Any]] = set()  # see _whole()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -207,10 +210,14 @@ class OutboxSender:
     async def kill(self) -> None:
         """Stop at once, as a crash would: rows in flight stay 'sending' (tests, bench)."""
         task, self._task = self._task, None
-        if task is not None:
+        while task is not None and not task.done():
+            # Again until it ends: a library may swallow one cancellation (see _run).
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=1.0)
+        if self._transactions:
+            await asyncio.gather(*self._transactions, return_exceptions=True)
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # a real failure, not the kill
 
     def wake(self) -> None:
         """A handler committed new rows: deliver them now rather than at the next poll."""
@@ -271,8 +278,11 @@ class OutboxSender:
                         await asyncio.sleep(self.poll_interval)
                     for job in jobs:
                         tasks.create_task(self._deliver(job), name=f"delivery-{job.id}")
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that lands as the wait ends, and kill() then never returned.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._idle_timeout())
+                    async with asyncio.timeout(self._idle_timeout()):
+                        await self._wakeup.wait()
         log.info("outbox sender stopped")
 
     def _idle_timeout(self) -> float:
@@ -293,16 +303,7 @@ class OutboxSender:
             return []
         for chat_id in [c for c, ready in self._chat_ready.items() if ready <= now]:
             del self._chat_ready[chat_id]
-        async with self.database.write() as session:
-            rows = await sending.claim_due(
-                session,
-                now=_utcnow(),
-                limit=limit,
-                lease_seconds=self.lease_seconds,
-                exclude_chat_ids=list(self._chat_ready),
-            )
-            edited = {r.edits_delivery_id for r in rows if r.edits_delivery_id is not None}
-            originals = await sending.originals_message_ids(session, edited)
+        rows, originals = await self._whole(self._claim_rows(limit))
         jobs = []
         for row in rows:
             if row.id in self._inflight:
@@ -318,6 +319,34 @@ class OutboxSender:
             )
             self._inflight.add(row.id)
         return jobs
+
+    async def _claim_rows(
+        self, limit: int
+    ) -> tuple[list[Delivery], dict[int, tuple[str, int | None]]]:
+        async with self.database.write() as session:
+            rows = await sending.claim_due(
+                session,
+                now=_utcnow(),
+                limit=limit,
+                lease_seconds=self.lease_seconds,
+                exclude_chat_ids=list(self._chat_ready),
+            )
+            edited = {r.edits_delivery_id for r in rows if r.edits_delivery_id is not None}
+            return rows, await sending.originals_message_ids(session, edited)
+
+    async def _whole(self, transaction: Coroutine[Any, Any, _T]) -> _T:
+        """Run a transaction to its end even if this sender is cancelled meanwhile.
+
+        A cancellation landing inside a transaction leaves its connection mid-statement,
+        and on SQLite that connection can keep the write lock until it is collected: every
+        other writer then fails with "database is locked". Shielded, the transaction
+        commits or rolls back and the cancellation takes effect right after it, which is
+        what a crash just after the commit would do. kill() waits for these.
+        """
+        task = asyncio.create_task(transaction)
+        self._transactions.add(task)
+        task.add_done_callback(self._transactions.discard)
+        return await asyncio.shield(task)
 
     # --- one delivery -----------------------------------------------------------------------
 
@@ -464,14 +493,17 @@ class OutboxSender:
         delay = min(self.backoff_max, self.backoff_base * 2 ** max(attempts - 1, 0))
         return min(self.backoff_max, delay * random.uniform(0.9, 1.1))
 
+    async def _write(self, change: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        async with self.database.write() as session:
+            await change(session)
+
     async def _record(
         self, delivery_id: int, change: Callable[[AsyncSession], Awaitable[None]]
     ) -> None:
         """Write an outcome, retrying briefly: losing it would mean a resend after the lease."""
         for attempt in range(1, _RECORD_TRIES + 1):
             try:
-                async with self.database.write() as session:
-                    await change(session)
+                await self._whole(self._write(change))
                 return
             except (SQLAlchemyError, OSError):
                 if attempt == _RECORD_TRIES:

@@ -368,6 +368,18 @@ async def _wait_sent(db: Database, at_least: int) -> None:
     raise AssertionError(f"fewer than {at_least} sent")
 
 
+async def _wait_in_flight(db: Database, emu: BotApiEmulator) -> None:
+    """Until a row is 'sending' and its call has reached the emulator but is unanswered."""
+    for _ in range(400):
+        asked = {params["chat_id"] for params in emu.calls_of("sendMessage")}
+        async with db.read() as session:
+            sending = {d.chat_id for d in (await session.execute(outbox_rows("sending"))).scalars()}
+        if any(not emu.user(chat).messages for chat in sending & asked):
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("no call in flight")
+
+
 async def test_restarts_send_everyone_exactly_once_except_the_calls_in_flight_at_a_crash(
     sqlite_db: Database, emu: BotApiEmulator, bot: ExtBot[None]
 ) -> None:
@@ -387,7 +399,8 @@ async def test_restarts_send_everyone_exactly_once_except_the_calls_in_flight_at
     # 2. A crash: the task is cancelled mid-call, its rows stay 'sending'.
     second = fast_sender(sqlite_db, bot, concurrency=4)
     await second.start()
-    await _wait_sent(sqlite_db, await _sent(sqlite_db) + 2)  # mid-run: calls in flight
+    await _wait_sent(sqlite_db, await _sent(sqlite_db) + 2)  # mid-run
+    await _wait_in_flight(sqlite_db, emu)  # not between two batches of calls
     await second.kill()
     async with sqlite_db.read() as session:
         left_sending = {
