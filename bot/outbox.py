@@ -223,6 +223,18 @@ class OutboxSender:
         """A handler committed new rows: deliver them now rather than at the next poll."""
         self._wakeup.set()
 
+    async def idle(self) -> bool:
+        """Nothing in flight and nothing due now (the test harness waits for this).
+
+        A stopped sender is idle: there is nothing to wait for until it starts again.
+        """
+        if not self.running:
+            return True
+        if self._inflight:
+            return False
+        async with self.database.read() as session:
+            return not await sending.any_due(session, now=_utcnow())
+
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()

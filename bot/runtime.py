@@ -75,6 +75,7 @@ class Runner:
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._stopping = asyncio.Event()
         self._handled: list[int] = []
+        self._in_hand = False  # a fetched batch not yet dispatched
         self._handled_event = asyncio.Event()
         self._marker: asyncio.Task[None] | None = None
 
@@ -129,6 +130,11 @@ class Runner:
             await self.application.shutdown()
         await self.database.dispose()
 
+    @property
+    def busy(self) -> bool:
+        """Updates fetched and not yet handled (the test harness waits for this)."""
+        return self._in_hand or bool(self._chains)
+
     def request_stop(self) -> None:
         """Ask `run_forever` to stop (from a signal handler)."""
         self._stopping.set()
@@ -179,7 +185,11 @@ class Runner:
                 continue
             if not raw:
                 continue
-            await self._store_and_dispatch(list(raw))  # type: ignore[arg-type]
+            self._in_hand = True
+            try:
+                await self._store_and_dispatch(list(raw))  # type: ignore[arg-type]
+            finally:
+                self._in_hand = False
             # The next getUpdates with this offset confirms the batch: it is stored now.
             offset = int(raw[-1]["update_id"]) + 1  # type: ignore[index]
 

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -49,24 +49,11 @@ async def claim_due(
     if limit <= 0:
         return []
     stale_before = now - timedelta(seconds=lease_seconds)
-    earlier = aliased(Delivery)
-    blocked = (
-        select(earlier.id)
-        .where(
-            earlier.chat_id == Delivery.chat_id,
-            earlier.id < Delivery.id,
-            earlier.status.in_(ACTIVE),
-        )
-        .exists()
-    )
     due = or_(
-        and_(
-            Delivery.status == QUEUED,
-            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
-        ),
+        _queued_and_due(now),
         and_(Delivery.status == SENDING, Delivery.claimed_at < stale_before),
     )
-    statement = select(Delivery).where(due, ~blocked)
+    statement = select(Delivery).where(due, ~_behind_an_earlier_row())
     if exclude_chat_ids:
         statement = statement.where(Delivery.chat_id.not_in(list(exclude_chat_ids)))
     statement = (
@@ -82,6 +69,42 @@ async def claim_due(
         row.attempts += 1
     await session.flush()
     return rows
+
+
+def _queued_and_due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Delivery.status == QUEUED,
+        or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+    )
+
+
+def _behind_an_earlier_row() -> ColumnElement[bool]:
+    """An earlier row of the same chat is still queued or sending: this one waits for it."""
+    earlier = aliased(Delivery)
+    return (
+        select(earlier.id)
+        .where(
+            earlier.chat_id == Delivery.chat_id,
+            earlier.id < Delivery.id,
+            earlier.status.in_(ACTIVE),
+        )
+        .exists()
+    )
+
+
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether a row is being sent or could be claimed now (not later, after a backoff)."""
+    statement = select(
+        select(Delivery.id)
+        .where(
+            or_(
+                Delivery.status == SENDING,
+                and_(_queued_and_due(now), ~_behind_an_earlier_row()),
+            )
+        )
+        .exists()
+    )
+    return bool(await session.scalar(statement))
 
 
 async def originals_message_ids(

@@ -29,6 +29,16 @@ class BotHarness:
         self.runner: Runner | None = None
         self.database = Database(database_url)
         self._emulator_started = False
+        self.emu.bot_settled = self.settled
+
+    async def settled(self) -> bool:
+        """The bot has fetched every update, handled it and sent what was due because of it."""
+        runner = self.runner
+        if runner is None:
+            return True
+        if self.emu.unfetched_updates or runner.busy:
+            return False
+        return runner.outbox is None or await runner.outbox.idle()
 
     def settings(self) -> Settings:
         values: dict[str, Any] = {

@@ -7,6 +7,7 @@ AssertionError that says what did arrive, which is most of what a failing test n
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator.models import Button, SentMessage, parse_reply_keyboard
@@ -54,15 +55,26 @@ class Inbox:
         self._cursor += 1
         return message
 
-    async def receive_all(self, idle: float = 0.3) -> list[SentMessage]:
-        """Everything new, once the bot has stayed quiet for ``idle`` seconds."""
+    async def receive_all(self, idle: float = 0.3, settle: float = 10.0) -> list[SentMessage]:
+        """Everything new, once the bot has stayed quiet for ``idle`` seconds.
+
+        When a harness installed ``emu.bot_settled``, quiet also means the bot says it is
+        done (for at most ``settle`` seconds): on a loaded machine a reply can take longer
+        than the quiet window, and the test would read silence where there is none.
+        """
         log = self.messages
         signal = self.emu.chat_signal(self.id)
         received: list[SentMessage] = []
-        while await signal.wait_until(lambda: self._cursor < len(log), idle):
-            received.extend(log[self._cursor :])
-            self._cursor = len(log)
-        return received
+        settled = self.emu.bot_settled
+        deadline = time.monotonic() + settle
+        while True:
+            while await signal.wait_until(lambda: self._cursor < len(log), idle):
+                received.extend(log[self._cursor :])
+                self._cursor = len(log)
+            if settled is None or time.monotonic() >= deadline or await settled():
+                received.extend(log[self._cursor :])  # what came while asking
+                self._cursor = len(log)
+                return received
 
     async def wait_edit(self, message: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until the bot edits ``message`` again (text or markup); return it."""

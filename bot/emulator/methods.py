@@ -86,7 +86,10 @@ class BotApiMethods(EditingMethods):
         while True:
             batch = [u for u in self._updates if not allowed or _update_type(u) in allowed]
             if batch or self._closing:
-                return batch[:limit]
+                batch = batch[:limit]
+                if batch:
+                    self._handed_out_up_to = max(self._handed_out_up_to, batch[-1]["update_id"])
+                return batch
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return []

@@ -11,6 +11,7 @@ import copy
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,11 @@ class EmulatorState:
         self._message_ids: dict[int, int] = {}
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
+        self._handed_out_up_to = 0  # the newest update_id a getUpdates has returned
+        #: Optional answer to "has the bot finished with everything it was sent?", installed
+        #: by a test harness that can see inside the bot. `receive_all` waits for it besides
+        #: its quiet window, so a slow machine does not turn into missing replies.
+        self.bot_settled: Callable[[], Awaitable[bool]] | None = None
         # Like Telegram's, update ids keep growing across restarts of the emulator: a bot that
         # remembers the ids it handled (Regjistri's inbox) must not see an old id again.
         self._next_update_id = int(time.time() * 1000) % 2**40
@@ -181,6 +187,11 @@ class EmulatorState:
     def last_update_id(self) -> int:
         """update_id of the newest update queued so far (0 before any)."""
         return self._next_update_id - 1
+
+    @property
+    def unfetched_updates(self) -> int:
+        """Updates no getUpdates has returned yet (the bot cannot be working on them)."""
+        return sum(1 for u in self._updates if u["update_id"] > self._handed_out_up_to)
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
