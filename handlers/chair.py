@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update, User
+from telegram import InlineKeyboardMarkup, Update, User
 
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, pack
@@ -31,7 +31,12 @@ from handlers import pending, registration
 from handlers.replies import Reply, answer_press, inline, send_replies
 from storage import audit
 from storage.applications import application_in_scope, decide
-from storage.decision_drafts import clear_reason_wait, reason_wait, wait_for_reason
+from storage.decision_drafts import (
+    clear_reason_wait,
+    reason_wait,
+    remember_prompt,
+    wait_for_reason,
+)
 from storage.models import Member
 from storage.roles import active_grants, active_roles, holder_name_of
 
@@ -59,7 +64,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         # Pressed on the /ne_pritje list: redraw it, the outcome (or refusal) on top.
         await pending.show_page(update, context, page, message_id, notice=replies[0].text)
     else:
-        await send_replies(context, press.chat_id, replies)
+        sent = await send_replies(context, press.chat_id, replies)
+        member_id = data.int_arg(0) if data is not None else None
+        if data is not None and data.action == "reject" and member_id and _asks_reason(replies):
+            async with context.db.write() as session:
+                await remember_prompt(session, user.id, member_id, sent[0])
     if context.services.outbox is not None:
         context.services.outbox.wake()
 
@@ -129,6 +138,11 @@ async def _press(
         await clear_reason_wait(session, user.id, member.id)
         return [Reply(_("All right: the application stays pending."), None, in_place)]
     return [Reply(_("That button is no longer active."))]
+
+
+def _asks_reason(replies: list[Reply]) -> bool:
+    """The answer to Reject is the reason prompt (the only one with buttons) and not a refusal."""
+    return len(replies) == 1 and isinstance(replies[0].markup, InlineKeyboardMarkup)
 
 
 def _ask_reason(member: Member) -> Reply:
@@ -214,7 +228,11 @@ async def message_then_registration(update: Update, context: BotContext) -> None
         elif not message.text or stored_reason_for_text(message.text) is None:
             replies = [Reply(_("Please type the reason as a text message, or send /anulo."))]
         else:
+            prompt_id = waiting.prompt_message_id
             replies = await _typed_reason(session, context, user, waiting.member_id, message.text)
+            if prompt_id is not None and replies:
+                # The prompt shows the outcome too, its buttons gone, as after a reason button.
+                replies.insert(0, Reply(replies[-1].text, None, prompt_id))
         wake = waiting is not None
     await send_replies(context, update.effective_chat.id, replies)
     if wake and context.services.outbox is not None:

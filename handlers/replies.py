@@ -26,7 +26,9 @@ class Reply:
     edit_message_id: int | None = None
 
 
-async def send_replies(context: BotContext, chat_id: int, replies: list[Reply]) -> None:
+async def send_replies(context: BotContext, chat_id: int, replies: list[Reply]) -> list[int]:
+    """Send (or edit) in order; returns the message ids, one per reply."""
+    ids: list[int] = []
     for reply in replies:
         if reply.edit_message_id is not None:
             try:
@@ -36,16 +38,24 @@ async def send_replies(context: BotContext, chat_id: int, replies: list[Reply]) 
                     text=reply.text,
                     reply_markup=reply.markup,  # type: ignore[arg-type]
                 )
+                ids.append(reply.edit_message_id)
+                continue
             except BadRequest as error:
-                # Pressing the same button twice edits to identical text: nothing to do.
-                if "not modified" not in str(error).lower():
+                problem = str(error).lower()
+                if "not modified" in problem:
+                    # Pressing the same button twice edits to identical text: nothing to do.
+                    ids.append(reply.edit_message_id)
+                    continue
+                if "not found" not in problem and "can't be edited" not in problem:
                     raise
-            continue
-        await context.bot.send_message(
+                # The person deleted that message: say it in a new one instead.
+        sent = await context.bot.send_message(
             chat_id=chat_id,
             text=reply.text,
             reply_markup=reply.markup,  # type: ignore[arg-type]
         )
+        ids.append(sent.message_id)
+    return ids
 
 
 def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DecisionDraft
@@ -23,7 +23,19 @@ async def wait_for_reason(
     else:
         draft.member_id = member_id
         draft.created_at = now
+        draft.prompt_message_id = None  # the prompt about to be sent replaces the old one
     await session.flush()
+
+
+async def remember_prompt(
+    session: AsyncSession, telegram_id: int, member_id: int, message_id: int
+) -> None:
+    """The message that asked for the reason (sent after the wait was committed)."""
+    await session.execute(
+        update(DecisionDraft)
+        .where(DecisionDraft.telegram_id == telegram_id, DecisionDraft.member_id == member_id)
+        .values(prompt_message_id=message_id)
+    )
 
 
 async def reason_wait(session: AsyncSession, telegram_id: int) -> DecisionDraft | None:

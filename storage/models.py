@@ -338,6 +338,8 @@ class DecisionDraft(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The message asking for the reason, so a typed reason can take its buttons away.
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ReminderLog(Base):

@@ -174,20 +174,41 @@ async def test_reject_with_a_typed_reason(harness: BotHarness) -> None:
     member, member_id = await apply(harness, 1001)
     copy = await card(chair, member_id)
     await chair.press(f"app:v1:reject:{member_id}")
-    await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
+    prompt = await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
     await chair.send("  Nuk   jeton në Korçë  ")
     told = await wait_for(member, lambda m: "Nuk jeton në Korçë" in (m.text or ""))
     assert "KOR-" not in (told.text or "")
     await chair.wait_edit(copy)
     assert "Nuk jeton në Korçë" in (copy.text or "")
-    # The chair who typed is answered in the chat, not left guessing.
-    await wait_for(chair, lambda m: m is not copy and "Nuk jeton në Korçë" in (m.text or ""))
+    # The chair who typed is answered in the chat, not left guessing, and the prompt that
+    # asked for the reason shows the outcome instead of buttons that would decide nothing.
+    await wait_for(
+        chair, lambda m: m not in (copy, prompt) and "Nuk jeton në Korçë" in (m.text or "")
+    )
+    await wait_for(chair, lambda m: m is prompt and not m.buttons)
+    assert "Nuk jeton në Korçë" in (prompt.text or "")
     stored = await entry(harness, member_id)
     assert stored is not None and stored.status == "rejected"
     assert stored.rejection_reason == "text:Nuk jeton në Korçë"
     # The wait is over: the next message is not another reason.
     await chair.send("faleminderit")
     await chair.receive_all(0.3)
+    assert len(await actions(harness, "decision.rejected")) == 1
+
+
+async def test_a_typed_reason_after_the_prompt_was_deleted_is_answered_anew(
+    harness: BotHarness,
+) -> None:
+    chair = await make_officer(harness, 5001, "Besa Kola")
+    member, member_id = await apply(harness, 1001)
+    await card(chair, member_id)
+    await chair.press(f"app:v1:reject:{member_id}")
+    prompt = await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
+    chair.delete(prompt)
+    await chair.send("Nuk e njohim")
+    await wait_for(member, lambda m: "Nuk e njohim" in (m.text or ""))
+    answer = await wait_for(chair, lambda m: not m.deleted and "Nuk e njohim" in (m.text or ""))
+    assert not answer.buttons
     assert len(await actions(harness, "decision.rejected")) == 1
 
 

@@ -16,6 +16,7 @@ from bot.emulator.inbox import Inbox
 from bot.emulator.state import now
 
 if TYPE_CHECKING:
+    from bot.emulator.models import SentMessage
     from bot.emulator.server import BotApiEmulator
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]+)?")
@@ -279,6 +280,14 @@ class EmulatedUser(Inbox):
                 }
             }
         )
+
+    def delete(self, message: SentMessage) -> None:
+        """Delete a bot's message from this private chat (for both sides, as Telegram allows).
+
+        Telegram sends the bot no update for it: the bot only learns when it tries to edit.
+        """
+        message.deleted = True
+        self.emu.chat_signal(self.id).fire()
 
     def block(self, *, notify: bool = True) -> None:
         """Block the bot: sends to this chat answer 403; the bot gets a my_chat_member update."""
