@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.places import MunicipalityMatcher, Place
+from bot.handling import current_update
 from bot.i18n import set_language
+from storage import inbox
 from storage.models import Account
 
 if TYPE_CHECKING:
@@ -55,10 +58,19 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction, speaking the actor's language."""
+        """One write transaction, speaking the actor's language.
+
+        It also marks the update being handled as handled, so both commit together
+        (bot/handling.py).
+        """
+        handling = current_update.get()
         async with self.db.write() as session:
             await self._adopt_language(session, writable=True)
             yield session
+            if handling is not None and not handling.marked:
+                await inbox.mark_processed(session, [handling.update_id], datetime.now(UTC))
+        if handling is not None:
+            handling.marked = True  # committed
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

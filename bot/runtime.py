@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.commands import set_default_commands
 from bot.config import Settings
 from bot.context import RegjistriApplication
+from bot.handling import Handling, current_update
 from bot.outbox import OutboxSender
 from storage import inbox
 from storage.db import Database
@@ -219,11 +220,17 @@ class Runner:
             with contextlib.suppress(Exception):
                 await asyncio.shield(previous)
         assert self.application is not None
-        async with self._slots:
-            # process_update hands handler errors to the error handler; it does not raise.
-            await self.application.process_update(update)
-        self._handled.append(update.update_id)
-        self._handled_event.set()
+        handling = Handling(update.update_id)
+        token = current_update.set(handling)
+        try:
+            async with self._slots:
+                # process_update hands handler errors to the error handler; it does not raise.
+                await self.application.process_update(update)
+        finally:
+            current_update.reset(token)
+        if not handling.marked:  # no write transaction of the handler recorded it
+            self._handled.append(update.update_id)
+            self._handled_event.set()
 
     async def _mark_handled(self) -> None:
         """Mark handled updates in batches: one write for many updates, not one each.

@@ -21,7 +21,6 @@ from handlers.replies import Reply, answer_press, inline, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
 from storage import audit, outbox
 from storage.accounts import get_account
-from storage.decision_drafts import clear_reason_wait
 from storage.models import Role
 from storage.roles import (
     INVITE_PREFIX,
@@ -46,11 +45,6 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
     """/start inv_…: redeem an invite; any other /start is the member's registration."""
     payload = context.args[0] if context.args else ""
     if not payload.startswith(INVITE_PREFIX):
-        if update.effective_user is not None:
-            # Going back to one's own registration ends a rejection waiting for its reason,
-            # so a name typed next is not taken as the reason.
-            async with context.transaction() as session:
-                await clear_reason_wait(session, update.effective_user.id)
         await registration.start(update, context)
         return
     user = update.effective_user

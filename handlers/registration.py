@@ -16,6 +16,7 @@ from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
 from handlers.replies import Reply, send_replies
+from storage.decision_drafts import clear_reason_wait
 from storage.drafts import discard_draft, get_draft
 from storage.members import active_member
 from storage.models import RegistrationDraft
@@ -26,6 +27,9 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     async with context.transaction() as session:
+        # Going back to one's own registration ends a rejection waiting for its reason
+        # (a chair's), so a name typed next is not taken as the reason.
+        await clear_reason_wait(session, user.id)
         member = await active_member(session, user.id)
         draft = await get_draft(session, user.id)
         if member is not None:

@@ -1,0 +1,65 @@
+"""The update inbox: an update is stored before Telegram is told it arrived, so a crash in
+between loses nothing, and one handled in a writing transaction is marked in that same
+transaction, so a restart does not handle it twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from telegram import Bot
+
+from storage import inbox
+from storage.models import InboxUpdate, RegistrationDraft
+from tests.harness import TOKEN, BotHarness
+
+
+async def _at_name_step(harness: BotHarness, user_id: int) -> None:
+    user = harness.user(user_id)
+    await harness.say(user, "/start")
+    await harness.press(user, "reg:v1:consent:yes")
+
+
+async def test_an_update_stored_before_a_crash_is_handled_at_the_next_start(
+    harness: BotHarness,
+) -> None:
+    await _at_name_step(harness, 3101)
+    await harness.stop()
+    user = harness.user(3101)
+    await user.send("Arben Hoxha")
+    raw = harness.emu.pending_updates[-1]
+    # The dead process had stored the update and confirmed it to Telegram (the next
+    # getUpdates offset), so Telegram will not send it again: only the inbox has it.
+    async with harness.database.write() as session:
+        await inbox.store_new(session, [(raw["update_id"], user.id, raw)], datetime.now(UTC))
+    async with Bot(TOKEN, base_url=harness.emu.base_url) as bot:
+        await bot.get_updates(offset=raw["update_id"] + 1, timeout=0)
+    assert harness.emu.pending_updates == []
+
+    await harness.start()
+    asked_birth = await harness.answer(user)
+    assert "Arben Hoxha" in (asked_birth.text or "")
+    async with harness.database.read() as session:
+        draft = await session.get(RegistrationDraft, 3101)
+        stored = await session.get(InboxUpdate, raw["update_id"])
+    assert draft is not None and draft.full_name == "Arben Hoxha" and draft.step == "birth_date"
+    assert stored is not None and stored.processed_at is not None and not stored.payload
+
+
+async def test_a_handled_update_is_marked_with_its_effects_and_not_handled_again(
+    harness: BotHarness,
+) -> None:
+    await _at_name_step(harness, 3102)
+    user = harness.user(3102)
+    await harness.say(user, "Arben Hoxha")
+    async with harness.database.read() as session:
+        rows = (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
+    assert rows and all(r.processed_at is not None and not r.payload for r in rows)
+
+    # A restart replays nothing: the name is not taken again as an answer to the next step.
+    await harness.restart()
+    before = len(user.messages)
+    await user.send("5.3.1980")
+    await harness.answer(user)
+    new = user.messages[before:]
+    assert len(new) == 1 and "1980" in (new[0].text or "")
