@@ -36,6 +36,7 @@ built the way it is:
 - Real time only (datetime.now(UTC), time.monotonic): retries and leases are about
   Telegram and crashes, not about the business clock tests move.
 - Logs carry delivery ids and chat ids, never message text.
+- The call itself, and how its answer is classified, live in `bot.outbox_calls`.
 
 The bot's HTTP connection pool must allow `concurrency` parallel calls (PTB's default
 request has 256 connections; a pool of 1 would turn concurrency into pool timeouts).
@@ -48,27 +49,15 @@ import contextlib
 import logging
 import random
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 import telegram
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import (
-    ForceReply,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    MessageEntity,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    ReplyParameters,
-)
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.outbox_calls import Job, Outcome, call_telegram
 from storage import outbox
 from storage import outbox_sending as sending
 from storage.db import Database
@@ -83,65 +72,6 @@ _T = TypeVar("_T")
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _markup(data: dict[str, Any], bot: telegram.Bot) -> Any:
-    """The PTB object for a stored reply_markup dict (ExtBot inspects the object's type)."""
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, bot)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, bot)
-    if "remove_keyboard" in data:
-        return ReplyKeyboardRemove.de_json(data, bot)
-    if "force_reply" in data:
-        return ForceReply.de_json(data, bot)
-    return data
-
-
-def call_kwargs(payload: dict[str, Any], bot: telegram.Bot) -> dict[str, Any]:
-    """A stored JSON payload as keyword arguments for PTB's typed methods."""
-    kwargs = dict(payload)
-    if isinstance(kwargs.get("reply_markup"), dict):
-        kwargs["reply_markup"] = _markup(kwargs["reply_markup"], bot)
-    if isinstance(kwargs.get("link_preview_options"), dict):
-        kwargs["link_preview_options"] = LinkPreviewOptions.de_json(
-            kwargs["link_preview_options"], bot
-        )
-    if isinstance(kwargs.get("reply_parameters"), dict):
-        kwargs["reply_parameters"] = ReplyParameters.de_json(kwargs["reply_parameters"], bot)
-    for key in ("entities", "caption_entities"):
-        if isinstance(kwargs.get(key), list):
-            kwargs[key] = MessageEntity.de_list(kwargs[key], bot)
-    return kwargs
-
-
-def _retry_after_seconds(error: RetryAfter) -> float:
-    """retry_after as seconds, whether PTB hands out an int or (PTB_TIMEDELTA) a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """A claimed row, copied out of the session so no ORM object outlives its transaction."""
-
-    id: int
-    chat_id: int
-    method: str
-    payload: dict[str, Any]
-    attempts: int
-    # For edits: the original's status and message id at claim time.
-    original: tuple[int, str, int | None] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    kind: str  # sent | rate_limited | unreachable | failed | transient
-    message_id: int | None = None
-    error: str = ""
-    retry_after: float = 0.0
 
 
 class OutboxSender:
@@ -308,7 +238,7 @@ class OutboxSender:
                 timeout = min(timeout, ready - now)
         return max(timeout, 0.001)
 
-    async def _claim(self, limit: int) -> list[_Job]:
+    async def _claim(self, limit: int) -> list[Job]:
         """One short write transaction: take due rows of chats that may get a message now."""
         now = time.monotonic()
         if now < self._paused_until:
@@ -327,7 +257,7 @@ class OutboxSender:
                 status, message_id = originals.get(row.edits_delivery_id, ("missing", None))
                 original = (row.edits_delivery_id, status, message_id)
             jobs.append(
-                _Job(row.id, row.chat_id, row.method, dict(row.payload), row.attempts, original)
+                Job(row.id, row.chat_id, row.method, dict(row.payload), row.attempts, original)
             )
             self._inflight.add(row.id)
         return jobs
@@ -362,7 +292,7 @@ class OutboxSender:
 
     # --- one delivery -----------------------------------------------------------------------
 
-    async def _deliver(self, job: _Job) -> int:
+    async def _deliver(self, job: Job) -> int:
         """Send one claimed row and record the outcome; 1 when recorded, 0 when handed back."""
         try:
             if not await self._take_turn():
@@ -378,7 +308,7 @@ class OutboxSender:
                 )
                 return 0
             try:
-                outcome = await self._call(job)
+                outcome = await call_telegram(self.bot, job)
             finally:
                 self._chat_ready[job.chat_id] = time.monotonic() + self.per_chat_interval
             await self._apply(job, outcome)
@@ -405,47 +335,7 @@ class OutboxSender:
     def _pause_left(self) -> float:
         return max(0.0, self._paused_until - time.monotonic())
 
-    async def _call(self, job: _Job) -> _Outcome:
-        """The Bot API call, its answer classified; no transaction is open here."""
-        bot = self.bot
-        try:
-            kwargs = call_kwargs(job.payload, bot)
-            if job.method == "sendMessage":
-                message = await bot.send_message(chat_id=job.chat_id, **kwargs)
-                return _Outcome("sent", message_id=message.message_id)
-            if job.method == "copyMessage":
-                copied = await bot.copy_message(chat_id=job.chat_id, **kwargs)
-                return _Outcome("sent", message_id=copied.message_id)
-            if job.method == "editMessageText":
-                original_id, status, message_id = job.original or (None, "missing", None)
-                if status != outbox.SENT or message_id is None:
-                    return _Outcome("failed", error=f"original delivery {original_id} {status}")
-                try:
-                    await bot.edit_message_text(
-                        chat_id=job.chat_id, message_id=message_id, **kwargs
-                    )
-                except BadRequest as error:
-                    if "message is not modified" not in error.message.lower():
-                        raise
-                return _Outcome("sent", message_id=message_id)
-            return _Outcome("failed", error=f"unsupported method {job.method}")
-        except RetryAfter as error:
-            return _Outcome("rate_limited", retry_after=_retry_after_seconds(error))
-        except Forbidden as error:
-            return _Outcome("unreachable", error=f"Forbidden: {error.message}")
-        except BadRequest as error:
-            return _Outcome("failed", error=f"BadRequest: {error.message}")
-        except (NetworkError, InvalidToken) as error:
-            # 5xx, timeouts, connection errors; a bad token is fixed by a restart.
-            return _Outcome("transient", error=f"{type(error).__name__}: {error.message}")
-        except telegram.error.TelegramError as error:
-            return _Outcome("failed", error=f"{type(error).__name__}: {error.message}")
-        except (TypeError, ValueError) as error:
-            # A payload PTB rejects; only the exception type, as str() may quote values.
-            log.warning("outbox: delivery %s has an invalid payload", job.id)
-            return _Outcome("failed", error=f"invalid payload ({type(error).__name__})")
-
-    async def _apply(self, job: _Job, outcome: _Outcome) -> None:
+    async def _apply(self, job: Job, outcome: Outcome) -> None:
         """Record the outcome in its own short transaction and count it."""
         now = _utcnow()
         kind = outcome.kind
