@@ -132,10 +132,9 @@ def ask_phone_confirmation(formatted: str) -> Reply:
 
 
 def ask_municipality(phone: str | None) -> Reply:
-    question = _(
-        "Which municipality do you live in? Type its name, for example: Korçë, "
-        "or tap /lista to pick it from the list."
-    )
+    # Two sentences, two messages: each fits on the line of its _().
+    question = _("Which municipality do you live in? Type its name, for example: Korçë.")
+    question += " " + _("Or tap /lista to pick it from the list.")
     if phone is None:
         return Reply(question, ReplyKeyboardRemove())
     echo = _("Phone: {phone}.").format(phone=phone)
