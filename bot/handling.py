@@ -2,9 +2,14 @@
 
 The runner marks handled updates in batches, in a transaction of their own. A handler that
 writes anyway marks its update inside its own transaction instead: the update's effects and
-its "handled" mark then commit together (a crash can no longer handle it twice), and the
-batch write is saved (measured in bench/registration.py: a seventh of all write
-transactions, each queueing for SQLite's single writer).
+its "handled" mark then commit together, and the batch write is saved (in
+bench/registration.py it was a seventh of all write transactions, each queueing for
+SQLite's single writer).
+
+What a crash does, then: before the commit, nothing happened and the update is handled
+again at the next start; after it, the update is not handled again (a name typed once is
+not taken a second time as the answer to the next question), and at most the reply that
+was about to be sent is lost; the person's next message or /start shows where they are.
 """
 
 from __future__ import annotations
