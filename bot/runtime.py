@@ -17,6 +17,7 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -76,7 +77,7 @@ class Runner:
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._stopping = asyncio.Event()
         self._handled: list[int] = []
-        self._in_hand = False  # a fetched batch not yet dispatched
+        self._storing: asyncio.Task[None] | None = None  # a fetched batch being stored
         self._handled_event = asyncio.Event()
         self._marker: asyncio.Task[None] | None = None
 
@@ -113,15 +114,20 @@ class Runner:
         """Stop fetching, finish the updates in hand, flush nothing half-done, close."""
         self._stopping.set()
         if self._poller is not None:
+            # Cancelled mid long poll; a batch being stored finishes (its updates are then
+            # dispatched and handled below): a write cancelled mid-transaction can leave
+            # SQLite's lock with a connection nobody closes.
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        if self._storing is not None:
+            with contextlib.suppress(Exception):
+                await self._storing
         if self._chains:
             await asyncio.gather(*self._chains.values(), return_exceptions=True)
         if self._marker is not None:
-            self._marker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._marker
+            self._handled_event.set()  # it ends after one last flush: no cancel mid-write
+            await self._marker
             await self._flush_handled()
         if self.outbox is not None:
             await self.outbox.stop()
@@ -134,7 +140,8 @@ class Runner:
     @property
     def busy(self) -> bool:
         """Updates fetched and not yet handled (the test harness waits for this)."""
-        return self._in_hand or bool(self._chains)
+        storing = self._storing is not None and not self._storing.done()
+        return storing or bool(self._chains)
 
     def request_stop(self) -> None:
         """Ask `run_forever` to stop (from a signal handler)."""
@@ -186,11 +193,14 @@ class Runner:
                 continue
             if not raw:
                 continue
-            self._in_hand = True
+            self._storing = asyncio.create_task(self._store_and_dispatch(list(raw)))  # type: ignore[arg-type]
             try:
-                await self._store_and_dispatch(list(raw))  # type: ignore[arg-type]
-            finally:
-                self._in_hand = False
+                await asyncio.shield(self._storing)  # see stop()
+            except (SQLAlchemyError, OSError):
+                # Not stored, so not confirmed either: the same offset fetches it again.
+                log.exception("storing %d updates failed; fetching them again", len(raw))
+                await asyncio.sleep(1.0)
+                continue
             # The next getUpdates with this offset confirms the batch: it is stored now.
             offset = int(raw[-1]["update_id"]) + 1  # type: ignore[index]
 
@@ -239,14 +249,24 @@ class Runner:
         next start (at-least-once); handlers are written so a repeat is harmless (they
         re-read the step from the database) and the window is one batch (~50 ms).
         """
-        while True:
+        while not self._stopping.is_set():
             await self._handled_event.wait()
             await asyncio.sleep(0.05)
-            await self._flush_handled()
+            try:
+                await self._flush_handled()
+            except (SQLAlchemyError, OSError):
+                # Unmarked updates would only be handled again after a restart; keep trying.
+                log.exception("marking handled updates failed; trying again")
+                await asyncio.sleep(1.0)
 
     async def _flush_handled(self) -> None:
         self._handled_event.clear()
         batch, self._handled = self._handled, []
         if batch:
-            async with self.database.write() as session:
-                await inbox.mark_processed(session, batch, datetime.now(UTC))
+            try:
+                async with self.database.write() as session:
+                    await inbox.mark_processed(session, batch, datetime.now(UTC))
+            except BaseException:
+                self._handled[:0] = batch  # marked with the next batch
+                self._handled_event.set()
+                raise
