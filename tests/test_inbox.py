@@ -4,12 +4,14 @@ transaction, so a restart does not handle it twice."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from telegram import Bot
 
 from storage import inbox
+from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from storage.models import InboxUpdate, RegistrationDraft
 from tests.harness import TOKEN, BotHarness
 
@@ -63,3 +65,26 @@ async def test_a_handled_update_is_marked_with_its_effects_and_not_handled_again
     await harness.answer(user)
     new = user.messages[before:]
     assert len(new) == 1 and "1980" in (new[0].text or "")
+
+
+async def test_a_batch_that_cannot_be_stored_is_fetched_again(harness: BotHarness) -> None:
+    """Another process holds SQLite's write lock longer than the busy timeout: storing the
+    update fails, so the bot must not confirm it; once the lock is free it is handled."""
+    await _at_name_step(harness, 3103)
+    user = harness.user(3103)
+    before = len(user.messages)
+    other_process = Database(harness.database_url)
+    try:
+        async with other_process.write() as session:
+            await session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the lock is taken
+            await user.send("Arben Hoxha")
+            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 1.0)
+            assert len(user.messages) == before  # nothing handled while it was locked
+    finally:
+        await other_process.dispose()
+
+    asked_birth = await user.receive(timeout=10.0)
+    assert "Arben Hoxha" in (asked_birth.text or "")
+    async with harness.database.read() as session:
+        draft = await session.get(RegistrationDraft, 3103)
+    assert draft is not None and draft.full_name == "Arben Hoxha"
