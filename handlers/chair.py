@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Update, User
+from telegram import Update, User
 
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, pack
@@ -66,7 +66,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     else:
         sent = await send_replies(context, press.chat_id, replies)
         member_id = data.int_arg(0) if data is not None else None
-        if data is not None and data.action == "reject" and member_id and _asks_reason(replies):
+        if data is not None and data.action == "reject" and member_id and sent:
+            # Kept on the reason wait, if the press started one (a refusal leaves none).
             async with context.db.write() as session:
                 await remember_prompt(session, user.id, member_id, sent[0])
     if context.services.outbox is not None:
@@ -138,11 +139,6 @@ async def _press(
         await clear_reason_wait(session, user.id, member.id)
         return [Reply(_("All right: the application stays pending."), None, in_place)]
     return [Reply(_("That button is no longer active."))]
-
-
-def _asks_reason(replies: list[Reply]) -> bool:
-    """The answer to Reject is the reason prompt (the only one with buttons) and not a refusal."""
-    return len(replies) == 1 and isinstance(replies[0].markup, InlineKeyboardMarkup)
 
 
 def _ask_reason(member: Member) -> Reply:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from telegram import Bot
 
 from storage import inbox
@@ -53,10 +53,17 @@ async def test_a_handled_update_is_marked_with_its_effects_and_not_handled_again
 ) -> None:
     await _at_name_step(harness, 3102)
     user = harness.user(3102)
-    await harness.say(user, "Arben Hoxha")
+    await user.send("Arben Hoxha")
+    update_id = harness.emu.last_update_id
+    await user.receive()
+    # Read as soon as the answer arrives: the mark committed with the draft, before the
+    # answer was sent, not in the runner's batch ~50 ms after the handler returned.
     async with harness.database.read() as session:
-        rows = (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
-    assert rows and all(r.processed_at is not None and not r.payload for r in rows)
+        stored = await session.get(InboxUpdate, update_id)
+        draft = await session.get(RegistrationDraft, 3102)
+    assert stored is not None and stored.processed_at is not None and not stored.payload
+    assert draft is not None and draft.full_name == "Arben Hoxha"
+    await user.receive_all()
 
     # A restart replays nothing: the name is not taken again as an answer to the next step.
     await harness.restart()
