@@ -13,6 +13,7 @@ from datetime import timedelta
 from pydantic import ValidationError
 
 from bot.config import Settings, describe_error, load_settings
+from bot.logs import configure_logging
 
 DESCRIPTION = "Regjistri: a Telegram bot that keeps an organization's membership register."
 
@@ -77,14 +78,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(logging.WARNING)
     try:
         settings = load_settings()
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
+    configure_logging(logging.WARNING, secrets=[settings.telegram_bot_token or ""])
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -106,7 +106,8 @@ def _run(settings: Settings) -> int:
         return 2
     from bot.runtime import Runner
 
-    logging.getLogger().setLevel(logging.INFO)
+    # INFO for our own lines; configure_logging keeps httpx (whose URLs hold the token) quiet.
+    configure_logging(logging.INFO, secrets=[settings.telegram_bot_token])
     runner = Runner(settings)
 
     async def run_until_signalled() -> None:

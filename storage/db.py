@@ -125,12 +125,13 @@ def make_engine(
     """
     if not is_sqlite_url(url):
         # pre_ping: a PostgreSQL restart must not fail the first update after it.
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        return create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
     path = sqlite_file_path(url)
     if path is not None:
         ensure_private_sqlite_file(path)
-    engine = create_async_engine(url, echo=echo)
+    # hide_parameters: a database error must not print the name or phone being written.
+    engine = create_async_engine(url, echo=echo, hide_parameters=True)
     _install_sqlite_listeners(engine, path, foreign_keys=foreign_keys)
     if begin_immediate:
         engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
