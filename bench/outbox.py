@@ -33,6 +33,7 @@ from telegram.ext import ExtBot
 
 from bot.emulator import BotApiEmulator
 from bot.outbox import OutboxSender
+from bot.pacer import Pacer
 from storage import outbox
 from storage.db import Database
 from storage.models import Delivery
@@ -61,7 +62,8 @@ class Run:
 class Setup:
     """A fresh database, an emulator with flood control and a bot pointed at it."""
 
-    def __init__(self, workdir: Path, name: str) -> None:
+    def __init__(self, workdir: Path, name: str, rate: float = 28.0) -> None:
+        self.rate = rate
         self.url = f"sqlite+aiosqlite:///{workdir / name / 'outbox.sqlite3'}"
         self.emu = BotApiEmulator()
         self.db: Database | None = None
@@ -76,6 +78,7 @@ class Setup:
             token=self.emu.token,
             base_url=self.emu.base_url,
             base_file_url=self.emu.base_file_url,
+            rate_limiter=Pacer(rate_per_second=self.rate),
         )
         await self.bot.initialize()
         return self
@@ -127,10 +130,10 @@ class Setup:
 
 async def pace_run(workdir: Path, rate: float, messages: int, chats: int) -> Run:
     """Drain `messages` rows at `rate`/s against flood control."""
-    async with Setup(workdir, f"rate-{rate:g}") as setup:
+    async with Setup(workdir, f"rate-{rate:g}", rate) as setup:
         assert setup.db is not None and setup.bot is not None
         await setup.enqueue(messages, chats)
-        sender = OutboxSender(setup.db, setup.bot, rate_per_second=rate, poll_interval=0.05)
+        sender = OutboxSender(setup.db, setup.bot, poll_interval=0.05)
         started = time.monotonic()
         await sender.start()
         await sender.drain(timeout=messages / min(rate, 30) * 4 + 60)
@@ -204,7 +207,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--chats", type=int, default=300)
-    parser.add_argument("--rates", default="25,30,35", help="paces to compare, per second")
+    parser.add_argument("--rates", default="28,30,35", help="paces to compare, per second")
     parser.add_argument("--lease", type=float, default=3.0, help="lease for the crash run (s)")
     parser.add_argument("--latency", type=float, default=0.1, help="round trip in the crash run")
     parser.add_argument("--crash-messages", type=int, default=200)

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotContext, RegjistriApplication, Services
 from bot.domain.places import MunicipalityMatcher
+from bot.pacer import Pacer
 from storage.db import Database
 from storage.geography import list_places
 
@@ -42,11 +43,27 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_load_reference_data)
         .get_updates_read_timeout(LONG_POLL_SECONDS + 10)
-        .connection_pool_size(max(8, settings.concurrent_updates * 2))
+        .rate_limiter(pacer_for(settings))
+        .read_timeout(settings.bot_api_timeout_seconds)
+        .write_timeout(settings.bot_api_timeout_seconds)
+        .connect_timeout(settings.bot_api_timeout_seconds)
+        # Paced calls, press answers and the outbox at once, under slow answers too.
+        .connection_pool_size(max(32, settings.concurrent_updates * 4))
+        .pool_timeout(5.0)
         .build()
     )
     register(application)
     return application  # type: ignore[return-value]
+
+
+def pacer_for(settings: Settings) -> Pacer:
+    """The bot's one sending path (every paced call of the bot goes through it)."""
+    return Pacer(
+        rate_per_second=settings.send_rate_per_second,
+        per_chat_interval=settings.send_per_chat_interval_seconds,
+        per_chat_burst=settings.send_per_chat_burst,
+        deadline=settings.reply_deadline_seconds,
+    )
 
 
 async def _load_reference_data(application: RegjistriApplication) -> None:  # type: ignore[misc]

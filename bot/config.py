@@ -36,9 +36,16 @@ class Settings(BaseSettings):
     escalate_coordinator_after_hours: float = Field(default=120, gt=0)
     escalate_admin_after_hours: float = Field(default=240, gt=0)
     reminder_check_minutes: float = Field(default=30, gt=0)
-    # The outbox paces itself a little under Telegram's limits (design §9).
-    outbox_rate_per_second: float = Field(default=25, gt=0)
-    outbox_per_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    # The one sending path (bot/pacer.py) paces every message a little under Telegram's
+    # limits: ~30/s per bot, ~1/s per chat after a burst of ~3 (design §9).
+    send_rate_per_second: float = Field(default=28, gt=0, le=1000)
+    send_per_chat_interval_seconds: float = Field(default=1.05, ge=0)
+    send_per_chat_burst: int = Field(default=3, ge=1, le=20)
+    # A reply Telegram keeps refusing (5xx, timeouts) is retried this long, then handed to
+    # the outbox, which keeps trying durably.
+    reply_deadline_seconds: float = Field(default=30, gt=0)
+    # Read/write/connect timeout of one Bot API call (not the long poll's).
+    bot_api_timeout_seconds: float = Field(default=10, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)

@@ -4,21 +4,20 @@ Handlers never call Telegram for messages the bot sends on its own initiative: t
 delivery row in the transaction that made the decision, and this loop sends it. Why it is
 built the way it is:
 
-- **Pacing, not hammering.** Telegram allows about 30 messages/s per bot and 1/s per chat;
-  a bot that sends at the limit and retries on 429 loses throughput to rejected calls. A
-  token bucket spaces calls at `rate_per_second` (25/s by default, a little under the
-  limit), and a chat gets its next message `per_chat_interval` seconds after the previous
-  one was answered (measured from the answer, so Telegram sees at least the interval).
-  Cooling chats are skipped at claim time: other chats proceed meanwhile.
+- **Pacing, not hammering, in one place.** Every call goes through the bot's `Pacer`
+  (`bot.pacer`), the same one direct replies use, so replies and the outbox share
+  Telegram's budget and replies go first. Rows are sent at `NOTIFY` priority, or `BULK` for
+  announcements (a row priority below zero). Chats the pacer is cooling are skipped at
+  claim time: other chats proceed meanwhile.
 - **Per-chat order** comes from the claim (`storage.outbox_sending.claim_due`): a chat's next row is
   only taken once the previous one has reached a final state.
 - **Short transactions.** Claiming is one write transaction, recording an outcome is
   another; no transaction is open during a Bot API call, so the sender never holds
   SQLite's write lock (or PostgreSQL row locks) while waiting on the network.
-- **Outcomes.** Success → sent, with the message id (edits need it). 429 → the whole sender
-  pauses for retry_after (flood control is per bot), the row is queued again after it and
-  the attempt is refunded: flood control says nothing about the message, so it must not
-  exhaust max_attempts (it cannot loop forever either: the pause slows everything down).
+- **Outcomes.** Success → sent, with the message id (edits need it). 429 → the pacer waits
+  retry_after and sends again; only a wait longer than half the lease comes back here, and
+  the row is queued again after it with the attempt refunded: flood control says nothing
+  about the message, so it must not exhaust max_attempts.
   403 → unreachable, never retried, and the person's other queued rows end with it.
   400 "message is not modified" → sent (the text is already what we wanted); any other
   400 → failed with Telegram's description. 5xx, timeouts and connection errors → retried
@@ -58,6 +57,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox_calls import Job, Outcome, call_telegram
+from bot.pacer import Pacer
 from storage import outbox
 from storage import outbox_sending as sending
 from storage.db import Database
@@ -82,8 +82,6 @@ class OutboxSender:
         database: Database,
         bot: telegram.Bot,
         *,
-        rate_per_second: float = 25.0,
-        per_chat_interval: float = 1.0,
         max_attempts: int = 8,
         lease_seconds: float = 60.0,
         concurrency: int = 8,
@@ -91,12 +89,14 @@ class OutboxSender:
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
     ) -> None:
-        if rate_per_second <= 0 or concurrency < 1 or max_attempts < 1:
-            raise ValueError("rate_per_second, concurrency and max_attempts must be positive")
+        if concurrency < 1 or max_attempts < 1:
+            raise ValueError("concurrency and max_attempts must be positive")
+        pacer = getattr(bot, "rate_limiter", None)
+        if not isinstance(pacer, Pacer):
+            raise TypeError("the outbox sends through the bot's Pacer: build it with one")
         self.database = database
         self.bot = bot
-        self.rate_per_second = rate_per_second
-        self.per_chat_interval = per_chat_interval
+        self.pacer = pacer
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
         self.concurrency = concurrency
@@ -109,9 +109,6 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._wakeup = asyncio.Event()
-        self._next_slot = 0.0  # monotonic time of the next free send slot (token bucket)
-        self._paused_until = 0.0  # monotonic; set by a 429
-        self._chat_ready: dict[int, float] = {}  # chat → monotonic time it may get the next
         self._inflight: set[int] = set()
         self._transactions: set[asyncio.Task[Any]] = set()  # see _whole()
 
@@ -229,22 +226,14 @@ class OutboxSender:
 
     def _idle_timeout(self) -> float:
         """How long nothing can change on its own: the poll, a cooling chat, a 429 pause."""
-        now = time.monotonic()
-        if self._paused_until > now:
-            return self._paused_until - now
         timeout = self.poll_interval
-        for ready in self._chat_ready.values():
-            if ready > now:
-                timeout = min(timeout, ready - now)
+        change = self.pacer.next_change_in()
+        if change is not None:
+            timeout = min(timeout, change)
         return max(timeout, 0.001)
 
     async def _claim(self, limit: int) -> list[Job]:
         """One short write transaction: take due rows of chats that may get a message now."""
-        now = time.monotonic()
-        if now < self._paused_until:
-            return []
-        for chat_id in [c for c, ready in self._chat_ready.items() if ready <= now]:
-            del self._chat_ready[chat_id]
         rows, originals = await self._whole(self._claim_rows(limit))
         jobs = []
         for row in rows:
@@ -257,7 +246,15 @@ class OutboxSender:
                 status, message_id = originals.get(row.edits_delivery_id, ("missing", None))
                 original = (row.edits_delivery_id, status, message_id)
             jobs.append(
-                Job(row.id, row.chat_id, row.method, dict(row.payload), row.attempts, original)
+                Job(
+                    row.id,
+                    row.chat_id,
+                    row.method,
+                    dict(row.payload),
+                    row.attempts,
+                    priority=row.priority,
+                    original=original,
+                )
             )
             self._inflight.add(row.id)
         return jobs
@@ -271,7 +268,7 @@ class OutboxSender:
                 now=_utcnow(),
                 limit=limit,
                 lease_seconds=self.lease_seconds,
-                exclude_chat_ids=list(self._chat_ready),
+                exclude_chat_ids=self.pacer.cooling_chats(),
             )
             edited = {r.edits_delivery_id for r in rows if r.edits_delivery_id is not None}
             return rows, await sending.originals_message_ids(session, edited)
@@ -295,22 +292,7 @@ class OutboxSender:
     async def _deliver(self, job: Job) -> int:
         """Send one claimed row and record the outcome; 1 when recorded, 0 when handed back."""
         try:
-            if not await self._take_turn():
-                await self._record(
-                    job.id,
-                    lambda s: sending.mark_retry(
-                        s,
-                        job.id,
-                        not_before=_utcnow() + timedelta(seconds=self._pause_left()),
-                        error="handed back during a flood-control pause",
-                        refund_attempt=True,
-                    ),
-                )
-                return 0
-            try:
-                outcome = await call_telegram(self.bot, job)
-            finally:
-                self._chat_ready[job.chat_id] = time.monotonic() + self.per_chat_interval
+            outcome = await call_telegram(self.bot, job, max_wait=self.lease_seconds / 2)
             await self._apply(job, outcome)
             return 1
         except Exception:
@@ -320,20 +302,6 @@ class OutboxSender:
         finally:
             self._inflight.discard(job.id)
             self._wakeup.set()
-
-    async def _take_turn(self) -> bool:
-        """Wait for this call's slot in the token bucket; False if a 429 pause began."""
-        now = time.monotonic()
-        if now < self._paused_until:
-            return False
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + 1.0 / self.rate_per_second
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        return time.monotonic() >= self._paused_until
-
-    def _pause_left(self) -> float:
-        return max(0.0, self._paused_until - time.monotonic())
 
     async def _apply(self, job: Job, outcome: Outcome) -> None:
         """Record the outcome in its own short transaction and count it."""
@@ -347,10 +315,7 @@ class OutboxSender:
             self.stats["sent"] += 1
             log.debug("outbox: delivery %s to chat %s sent", job.id, job.chat_id)
         elif kind == "rate_limited":
-            wait = max(outcome.retry_after, 0.0)
-            pause_until = time.monotonic() + wait
-            self._paused_until = max(self._paused_until, pause_until)
-            self._next_slot = max(self._next_slot, self._paused_until)
+            wait = max(outcome.retry_after, 0.0)  # the pacer is paused for it already
             self.stats["rate_limited"] += 1
             log.warning("outbox: 429 on delivery %s; pausing %.1f s", job.id, wait)
             await self._record(

@@ -8,9 +8,7 @@ after.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import telegram
@@ -24,8 +22,8 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.pacer import BULK, NOTIFY, Pace, retry_after_seconds
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -61,14 +59,6 @@ def call_kwargs(payload: dict[str, Any], bot: telegram.Bot) -> dict[str, Any]:
     return kwargs
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """retry_after as seconds, whether PTB hands out an int or (PTB_TIMEDELTA) a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Job:
     """A claimed row, copied out of the session so no ORM object outlives its transaction."""
@@ -78,6 +68,7 @@ class Job:
     method: str
     payload: dict[str, Any]
     attempts: int
+    priority: int = 0
     # For edits: the original's status and message id at claim time.
     original: tuple[int, str, int | None] | None = None
 
@@ -90,10 +81,24 @@ class Outcome:
     retry_after: float = 0.0
 
 
-async def call_telegram(bot: telegram.Bot, job: Job) -> Outcome:
-    """The Bot API call, its answer classified; no transaction is open here."""
+def pace_of(priority: int, max_wait: float) -> Pace:
+    """How the pacer serves a row: announcements (priority below zero) after everything else."""
+    return {
+        "priority": BULK if priority < 0 else NOTIFY,
+        "max_wait": max_wait,
+        "retry_transient": False,
+    }
+
+
+async def call_telegram(bot: telegram.Bot, job: Job, *, max_wait: float) -> Outcome:
+    """The Bot API call through the bot's pacer, its answer classified; no transaction open.
+
+    The pacer waits out 429s up to `max_wait`; 5xx and timeouts come back here, where the
+    row's durable backoff handles them.
+    """
     try:
         kwargs = call_kwargs(job.payload, bot)
+        kwargs["rate_limit_args"] = pace_of(job.priority, max_wait)
         if job.method == "sendMessage":
             message = await bot.send_message(chat_id=job.chat_id, **kwargs)
             return Outcome("sent", message_id=message.message_id)

@@ -98,8 +98,6 @@ class Runner:
         self.outbox = OutboxSender(
             self.database,
             application.bot,
-            rate_per_second=self.settings.outbox_rate_per_second,
-            per_chat_interval=self.settings.outbox_per_chat_interval_seconds,
             max_attempts=self.settings.outbox_max_attempts,
         )
         application.services.outbox = self.outbox

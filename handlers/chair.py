@@ -66,7 +66,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     else:
         sent = await send_replies(context, press.chat_id, replies)
         member_id = data.int_arg(0) if data is not None else None
-        if data is not None and data.action == "reject" and member_id and sent:
+        if data is not None and data.action == "reject" and member_id and sent and sent[0]:
             # Kept on the reason wait, if the press started one (a refusal leaves none).
             async with context.db.write() as session:
                 await remember_prompt(session, user.id, member_id, sent[0])

@@ -7,6 +7,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import BotContext
 from bot.domain.callbacks import pack, parse
@@ -118,8 +119,22 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure by ids only and tell the person kindly; nothing they entered is lost."""
-    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    """Log the failure by ids only and tell the person kindly; nothing they entered is lost.
+
+    "Something went wrong" is for our own bugs. Telegram being busy or down is not one:
+    the pacer already waited and retried (bot/pacer.py), replies that still failed went to
+    the outbox, so what reaches here from Telegram is logged and nobody is told.
+    """
+    update_id = getattr(update, "update_id", "?")
+    error = context.error
+    if isinstance(error, NetworkError | RetryAfter | Forbidden) and not isinstance(
+        error, BadRequest
+    ):
+        log.warning(
+            "update %s: Telegram refused a call (%s)", update_id, type(context.error).__name__
+        )
+        return
+    log.error("update %s failed", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return

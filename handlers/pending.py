@@ -8,6 +8,7 @@ on top, the decided application gone) instead of leaving stale buttons behind.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.context import BotContext
@@ -37,34 +38,44 @@ async def show_page(
     assert user is not None and update.effective_chat is not None
     page = max(0, page)
     async with context.transaction() as session:
-        scope = scope_of(await active_grants(session, user.id))
-        if scope.empty:
-            await audit.record(
-                session, at=context.clock.now(), actor_id=user.id, action="pending.refused"
-            )
-            text = _("This list is for chairs, coordinators and national staff.")
-            # A new message: a forged press must not overwrite whatever it was pressed on.
-            reply = Reply(_on_top(notice, text))
-            await send_replies(context, update.effective_chat.id, [reply])
-            return
+        reply = await _page_or_refusal(session, context, user.id, page, edit_message_id, notice)
+    # Sent after the commit, never inside the write transaction (handlers/replies.py).
+    await send_replies(context, update.effective_chat.id, [reply])
+
+
+async def _page_or_refusal(
+    session: AsyncSession,
+    context: BotContext,
+    user_id: int,
+    page: int,
+    edit_message_id: int | None,
+    notice: str | None,
+) -> Reply:
+    scope = scope_of(await active_grants(session, user_id))
+    if scope.empty:
+        await audit.record(
+            session, at=context.clock.now(), actor_id=user_id, action="pending.refused"
+        )
+        text = _("This list is for chairs, coordinators and national staff.")
+        # A new message: a forged press must not overwrite whatever it was pressed on.
+        return Reply(_on_top(notice, text))
+    offset = page * PAGE_SIZE
+    members, total = await pending_in_scope(session, scope, limit=PAGE_SIZE, offset=offset)
+    if not members and total:
+        # Past the end (an old Next button, the last item of the last page decided):
+        # show the last page rather than an empty one.
+        page = (total - 1) // PAGE_SIZE
         offset = page * PAGE_SIZE
         members, total = await pending_in_scope(session, scope, limit=PAGE_SIZE, offset=offset)
-        if not members and total:
-            # Past the end (an old Next button, the last item of the last page decided):
-            # show the last page rather than an empty one.
-            page = (total - 1) // PAGE_SIZE
-            offset = page * PAGE_SIZE
-            members, total = await pending_in_scope(session, scope, limit=PAGE_SIZE, offset=offset)
-        # Reading personal records is audited: who, when, which page, how many rows.
-        await audit.record(
-            session,
-            at=context.clock.now(),
-            actor_id=user.id,
-            action="pending.viewed",
-            detail={"page": page, "rows": len(members), "ids": [m.id for m in members]},
-        )
-    reply = _render(context, members, total, page, edit_message_id, notice)
-    await send_replies(context, update.effective_chat.id, [reply])
+    # Reading personal records is audited: who, when, which page, how many rows.
+    await audit.record(
+        session,
+        at=context.clock.now(),
+        actor_id=user_id,
+        action="pending.viewed",
+        detail={"page": page, "rows": len(members), "ids": [m.id for m in members]},
+    )
+    return _render(context, members, total, page, edit_message_id, notice)
 
 
 def _on_top(notice: str | None, text: str) -> str:

@@ -21,9 +21,14 @@ ADMIN_ID = 9001
 
 
 class BotHarness:
+    """The bot and the emulator, with Telegram's flood control on as Telegram does it (30
+    messages/s per bot, 1/s per chat after a burst of 3, 429 with retry_after): a test that
+    means to see something else switches it off with `emu.flood_control(None)`."""
+
     def __init__(self, database_url: str, **settings: Any) -> None:
         self.database_url = database_url
         self.emu = BotApiEmulator(token=TOKEN, bot_username="regjistri_test_bot")
+        self.emu.flood_control(global_per_second=30, per_chat_per_second=1, per_chat_burst=3)
         self.clock = ManualClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
         self.extra = settings
         self.runner: Runner | None = None
@@ -46,7 +51,6 @@ class BotHarness:
             "telegram_api_url": self.emu.base_url,
             "database_url": self.database_url,
             "admin_ids": (ADMIN_ID,),
-            "outbox_per_chat_interval_seconds": 0.0,
         }
         values.update(self.extra)
         return Settings(**values)

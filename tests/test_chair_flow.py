@@ -125,10 +125,11 @@ async def test_invite_then_approve_gives_a_membership_number(harness: BotHarness
     assert copy.text and "Arben Hoxha" in copy.text and "Korçë" in copy.text
     assert "1980" in copy.text and "+355 69 212 3" in copy.text
 
+    seen = copy.edits
     await chair.press(f"app:v1:approve:{member_id}")
     told = await wait_for(member, lambda m: "KOR-000001" in (m.text or ""))
     assert told.text == approved_text("KOR-000001")
-    await chair.wait_edit(copy)
+    await chair.wait_edit(copy, since=seen)
     assert not copy.buttons and copy.text and "KOR-000001" in copy.text
     assert "Besa Kola" in copy.text
 
@@ -150,11 +151,12 @@ async def test_reject_with_a_reason_button_then_apply_again(harness: BotHarness)
     assert f"app:v1:keep:{member_id}" in [b.callback_data for b in prompt.buttons]
     assert (await entry(harness, member_id)).status == "pending"  # type: ignore[union-attr]
 
+    seen = copy.edits
     await chair.press(f"app:v1:reason:{member_id}:not_resident")
     reason = said("Does not live in this municipality")
     told = await wait_for(member, lambda m: reason in (m.text or ""))
     assert "KOR-" not in (told.text or "")
-    await chair.wait_edit(copy)
+    await chair.wait_edit(copy, since=seen)
     assert not copy.buttons and reason in (copy.text or "")
     # The prompt answers too: its buttons go, the outcome shows.
     prompt = await wait_for(chair, lambda m: m is prompt and not m.buttons)
@@ -175,10 +177,11 @@ async def test_reject_with_a_typed_reason(harness: BotHarness) -> None:
     copy = await card(chair, member_id)
     await chair.press(f"app:v1:reject:{member_id}")
     prompt = await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
+    seen = copy.edits
     await chair.send("  Nuk   jeton në Korçë  ")
     told = await wait_for(member, lambda m: "Nuk jeton në Korçë" in (m.text or ""))
     assert "KOR-" not in (told.text or "")
-    await chair.wait_edit(copy)
+    await chair.wait_edit(copy, since=seen)
     assert "Nuk jeton në Korçë" in (copy.text or "")
     # The chair who typed is answered in the chat, not left guessing, and the prompt that
     # asked for the reason shows the outcome instead of buttons that would decide nothing.
@@ -234,11 +237,14 @@ async def test_two_chairs_racing_make_one_decision(harness: BotHarness) -> None:
     await second.press(f"app:v1:reject:{member_id}")
     prompt = await wait_for(second, has_button(f"app:v1:reason:{member_id}:unknown"))
 
+    seen = [copies[0].edits, copies[1].edits]
     await asyncio.gather(
         first.press_callback(copies[0].message_id, f"app:v1:approve:{member_id}"),
         second.press_callback(prompt.message_id, f"app:v1:reason:{member_id}:unknown"),
     )
-    await asyncio.gather(first.wait_edit(copies[0]), second.wait_edit(copies[1]))
+    await asyncio.gather(
+        first.wait_edit(copies[0], since=seen[0]), second.wait_edit(copies[1], since=seen[1])
+    )
     await wait_for(second, lambda m: m is prompt and not m.buttons)
     stored = await entry(harness, member_id)
     assert stored is not None and stored.status in ("approved", "rejected")
@@ -391,8 +397,9 @@ async def test_a_municipality_without_chair_goes_to_the_admin_at_once(
     copy = await card(admin, member_id)
     note = said("There is no chair in this municipality yet, so this application comes to you.")
     assert copy.text and copy.text.startswith(note) and "Pustec" in copy.text
+    seen = copy.edits
     await admin.press(f"app:v1:approve:{member_id}")
-    await admin.wait_edit(copy)
+    await admin.wait_edit(copy, since=seen)
     stored = await entry(harness, member_id)
     assert stored is not None and stored.status == "approved" and stored.decided_by == ADMIN_ID
     number = stored.membership_number or ""
@@ -406,8 +413,9 @@ async def test_a_member_who_blocked_the_bot_stays_decided(harness: BotHarness) -
     member, member_id = await apply(harness, 1001)
     copy = await card(chair, member_id)
     member.block()
+    seen = copy.edits
     await chair.press(f"app:v1:approve:{member_id}")
-    await chair.wait_edit(copy)
+    await chair.wait_edit(copy, since=seen)
     await harness.drain_outbox()
     async with harness.database.read() as session:
         outcome = await session.scalar(
@@ -620,6 +628,7 @@ async def test_the_member_is_told_in_the_language_they_use_now(harness: BotHarne
     copy = await card(chair, member_id)
     await harness.say(member, "/gjuha")
     await harness.press(member, "lang:v1:set:en")
+    seen = copy.edits
     await chair.press(f"app:v1:approve:{member_id}")
     told = await wait_for(member, lambda m: "KOR-000001" in (m.text or ""))
     assert told.text == said(
@@ -629,7 +638,7 @@ async def test_the_member_is_told_in_the_language_they_use_now(harness: BotHarne
         municipality="Korçë",
         number="KOR-000001",
     )
-    await chair.wait_edit(copy)
+    await chair.wait_edit(copy, since=seen)
     stored = await entry(harness, member_id)
     assert stored is not None
     with use_language("sq"):  # the chair's copy stays in the chair's language

@@ -286,15 +286,22 @@ async def test_flood_control(emu: BotApiEmulator, bot: Bot) -> None:
         await bot.send_message(31, "one too many")
     assert retry_seconds(caught.value) >= 1
 
-    emu.flood_control(global_per_second=1000, per_chat_per_second=1)
+    emu.flood_control(global_per_second=1000, per_chat_per_second=1, per_chat_burst=1)
     await bot.send_message(31, "first")
     with pytest.raises(RetryAfter):
         await bot.send_message(31, "second within a second")
+    # Telegram lets a chat have a short burst, then about one a second.
+    emu.flood_control(global_per_second=1000, per_chat_per_second=1, per_chat_burst=3)
+    for n in range(3):
+        await bot.send_message(31, f"burst {n}")
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(31, "a fourth within a second")
+    assert retry_seconds(caught.value) == 1
     emu.flood_control(None)
     await bot.send_message(31, "unlimited again")
     await bot.send_message(31, "and again")
-    assert emu.stats["429"] == 2
-    assert emu.stats["sent"] == 33
+    assert emu.stats["429"] == 3
+    assert emu.stats["sent"] == 36
 
 
 async def test_commands_per_scope_and_language(emu: BotApiEmulator, bot: Bot) -> None:

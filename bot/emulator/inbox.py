@@ -76,9 +76,19 @@ class Inbox:
                 self._cursor = len(log)
                 return received
 
-    async def wait_edit(self, message: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
-        """Wait until the bot edits ``message`` again (text or markup); return it."""
-        seen = message.edits
+    async def wait_edit(
+        self,
+        message: SentMessage,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        *,
+        since: int | None = None,
+    ) -> SentMessage:
+        """Wait until the bot edits ``message`` again (text or markup); return it.
+
+        ``since``: the edit count read before the action that causes the edit, so an edit
+        that lands before this call (the sending path may deliver it first) still counts.
+        """
+        seen = message.edits if since is None else since
         signal = self.emu.chat_signal(message.chat_id)
         if not await signal.wait_until(lambda: message.edits > seen, timeout):
             raise AssertionError(

@@ -188,18 +188,22 @@ class BotApiEmulator(BotApiMethods):
         return self.calls_of(method)[-1]
 
     def flood_control(
-        self, global_per_second: int | None = 30, per_chat_per_second: int | None = 1
+        self,
+        global_per_second: int | None = 30,
+        per_chat_per_second: float | None = 1,
+        per_chat_burst: int = 3,
     ) -> None:
-        """Enforce Telegram-like limits on ``SENDING_METHODS`` in sliding 1 s windows.
+        """Enforce Telegram-like limits on ``SENDING_METHODS``: ``global_per_second`` in any
+        sliding second, and per chat ``per_chat_per_second`` after a burst of ``per_chat_burst``.
 
         Over a limit the call answers 429 with ``retry_after`` (whole seconds, at least 1).
         ``flood_control(None)`` switches it off; ``per_chat_per_second=None`` keeps only the
-        global limit. Calling it again starts with empty windows.
+        global limit. Calling it again starts afresh.
         """
         if global_per_second is None:
             self._flood = None
         else:
-            self._flood = FloodControl(global_per_second, per_chat_per_second)
+            self._flood = FloodControl(global_per_second, per_chat_per_second, per_chat_burst)
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -253,20 +257,26 @@ class BotApiEmulator(BotApiMethods):
         if handler is None:
             raise ApiError(404, "Not Found")
         chat_id = params.get("chat_id")
-        delay, rule = self.faults.take(name, chat_id)
+        delay, error, late = self.faults.take(name, chat_id)
         if delay:
             await asyncio.sleep(delay)
-        if rule is not None:
-            raise rule.error()
+        if error is not None:
+            raise error
         if name in _BLOCKABLE and isinstance(chat_id, int):
             user = self._users.get(chat_id)
             if user is not None and user.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
         if name in SENDING_METHODS and self._flood is not None:
-            self._flood.admit(chat_id, time.monotonic())
+            try:
+                self._flood.admit(chat_id, time.monotonic())
+            except ApiError:
+                self.flood_rejections += 1  # apart from injected 429s: what pacing let through
+                raise
         result = handler[1](params)
         if inspect.isawaitable(result):
             result = await result
         if name in SENDING_METHODS:
             self.stats["sent"] += 1
+        if late:
+            await asyncio.sleep(late)  # done, but the answer comes after the client gave up
         return result

@@ -83,6 +83,7 @@ class EmulatorState:
         self.webhook_url = ""
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._flood: FloodControl | None = None
+        self.flood_rejections = 0
         self._users: dict[int, EmulatedUser] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._logs: dict[int, list[SentMessage]] = {}

@@ -1,0 +1,372 @@
+"""The one sending path per bot token: every Bot API call Telegram rate-limits waits here.
+
+Telegram counts every message a bot puts on screens — direct replies, edits, the outbox's
+cards and outcomes, announcements — against one budget: about 30 per second per bot and
+about 1 per second per chat after a short burst (design §9). A reply sent beside the outbox,
+unpaced, is what lost 20 of 50 welcomes when 50 people pressed /start at once. So the
+`Pacer` is python-telegram-bot's rate limiter for the bot (`ApplicationBuilder.rate_limiter`)
+and every call made through that bot passes through it:
+
+- **One budget, served by priority.** Calls in `PACED_METHODS` wait for a slot: slots are
+  spaced `1/rate_per_second` apart (no burst overall, so no one-second window of Telegram's
+  ever sees more than the rate), and each chat has a token bucket of `per_chat_burst`
+  messages refilled one per `per_chat_interval`. A free slot goes to the waiting call of the
+  highest priority (`REPLY` to a person who just acted, then `NOTIFY` — cards, outcomes,
+  reminders — then `BULK`) whose chat may receive now; so under a running broadcast a reply
+  waits at most one slot, not behind the queue, and a chat that must cool down holds nobody
+  else up.
+- **429 is a pace, not an error.** The call waits `retry_after` and goes again, first in
+  line. Telegram's answer does not say which limit it hit, so: when the chat had received
+  something within the last `per_chat_interval`, it is the chat's limit and only that chat
+  pauses; otherwise it is the bot's, and every slot waits. A call gives up (re-raises) only
+  when waiting would pass its `max_wait` (the outbox then queues the row again durably).
+- **5xx, timeouts and connection errors** are retried here, with exponential backoff, for
+  calls that ask for it (`retry_transient`, the default for replies) until `deadline`
+  seconds have passed since the call began; then the error goes to the caller
+  (`handlers.replies` hands the reply to the durable outbox). Telegram has no idempotency
+  key: a timeout whose request did arrive is sent again, so a reply can be doubled once per
+  timed-out call — the price of never losing it. The outbox keeps its own durable retries
+  and does not ask for these.
+
+Pacing is in-process timing, not state: a restart starts with full buckets, which Telegram
+tolerates (a few 429s at most, waited out). Two processes on one token would each pace at the
+full rate; production with several processes is its own issue.
+
+Callers pass `rate_limit_args={"priority": NOTIFY, "max_wait": 30}` (a `Pace` dict) through
+any ExtBot method; a call without it is a reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import itertools
+import logging
+import random
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final, TypedDict
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+log = logging.getLogger(__name__)
+
+#: Served first: the answer to someone who just acted.
+REPLY: Final = 0
+#: Then what the bot says on its own about one person: cards, outcomes, reminders, digests.
+NOTIFY: Final = 1
+#: Last: announcements to many.
+BULK: Final = 2
+
+#: The methods Telegram's flood control counts (messages put on a screen, and their edits).
+PACED_METHODS: Final = frozenset(
+    {
+        "sendMessage",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendContact",
+        "sendLocation",
+        "sendAudio",
+        "sendVideo",
+        "sendVoice",
+        "sendAnimation",
+        "sendSticker",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+    }
+)
+#: Besides the paced ones, calls a reply may retry on 5xx: answering a press.
+_RETRIABLE_UNPACED: Final = frozenset({"answerCallbackQuery"})
+
+
+class Pace(TypedDict, total=False):
+    """`rate_limit_args` of one call."""
+
+    priority: int  # REPLY (default), NOTIFY or BULK
+    max_wait: float  # give up on 429s that would make the call wait longer (seconds)
+    retry_transient: bool  # retry 5xx/timeouts until the deadline (default: replies only)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """retry_after as seconds, whether PTB hands out an int or (PTB_TIMEDELTA) a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    seq: int
+    chat_id: int | None = field(compare=False)
+    granted: asyncio.Future[None] = field(compare=False)
+
+
+@dataclass
+class _Bucket:
+    """One chat's allowance: `tokens` messages may go at `at` (a monotonic time)."""
+
+    tokens: float
+    at: float
+    paused_until: float = 0.0
+    last_sent: float = float("-inf")
+
+
+class Pacer(BaseRateLimiter[Pace]):
+    """Telegram's limits for one bot token, shared by every sender in this process."""
+
+    def __init__(
+        self,
+        *,
+        rate_per_second: float = 28.0,
+        per_chat_interval: float = 1.05,
+        per_chat_burst: int = 3,
+        deadline: float = 30.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate_per_second <= 0 or per_chat_burst < 1 or per_chat_interval < 0:
+            raise ValueError("rate_per_second and per_chat_burst must be positive")
+        self.rate_per_second = rate_per_second
+        self.per_chat_interval = per_chat_interval
+        self.per_chat_burst = per_chat_burst
+        self.deadline = deadline
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._clock = clock
+        self.stats: dict[str, int] = dict.fromkeys(
+            ("granted", "rate_limited", "transient_retries", "gave_up"), 0
+        )
+        self._waiters: list[_Waiter] = []  # sorted: priority, then arrival
+        self._seq = itertools.count()
+        self._buckets: dict[int, _Bucket] = {}
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._changed: asyncio.Event | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    # --- BaseRateLimiter ----------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        """Nothing to open: the dispatcher starts with the first call that waits."""
+
+    async def shutdown(self) -> None:
+        task, self._dispatcher = self._dispatcher, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for waiter in self._waiters:
+            if not waiter.granted.done():
+                waiter.granted.cancel()
+        self._waiters.clear()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Pace | None,
+    ) -> Any:
+        pace: Pace = rate_limit_args or {}
+        priority = pace.get("priority", REPLY)
+        paced = endpoint in PACED_METHODS
+        chat_id = data.get("chat_id") if paced else None
+        if not isinstance(chat_id, int):
+            chat_id = None  # a @channel username: only the bot-wide limit applies
+        retry_transient = pace.get(
+            "retry_transient", priority == REPLY and (paced or endpoint in _RETRIABLE_UNPACED)
+        )
+        started = self._clock()
+        max_wait = pace.get("max_wait", self.deadline)
+        seq = next(self._seq)  # kept across retries: a retried call stays first in line
+        failures = 0
+        while True:
+            if paced:
+                await self.acquire(chat_id, priority, seq=seq)
+            else:
+                await self._sleep_until(self._paused_until)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                wait = retry_after_seconds(error)
+                self.stats["rate_limited"] += 1
+                self._rate_limited(chat_id, wait)
+                if self._clock() + wait - started > max_wait:
+                    self.stats["gave_up"] += 1
+                    raise
+                log.info("429 on %s; waiting %.1f s", endpoint, wait)
+            except NetworkError as error:  # 5xx, timeouts, connection errors
+                if not retry_transient or isinstance(error, BadRequest):  # PTB: a NetworkError
+                    raise
+                failures += 1
+                delay = self._backoff(failures)
+                if self._clock() + delay - started > self.deadline:
+                    self.stats["gave_up"] += 1
+                    raise
+                self.stats["transient_retries"] += 1
+                log.info(
+                    "%s on %s; retry %d in %.1f s", type(error).__name__, endpoint, failures, delay
+                )
+                await asyncio.sleep(delay)
+
+    # --- slots ------------------------------------------------------------------------------
+
+    async def acquire(
+        self, chat_id: int | None, priority: int = REPLY, *, seq: int | None = None
+    ) -> None:
+        """Wait for this call's slot (a send to `chat_id` may start when this returns)."""
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(
+            priority, next(self._seq) if seq is None else seq, chat_id, loop.create_future()
+        )
+        bisect.insort(self._waiters, waiter)
+        self._ensure_dispatcher()
+        try:
+            await waiter.granted
+        except asyncio.CancelledError:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            raise
+
+    def cooling_chats(self) -> list[int]:
+        """Chats that may not receive a message right now (the outbox claims around them)."""
+        now = self._clock()
+        return [chat for chat, bucket in self._buckets.items() if self._ready_at(bucket, now) > now]
+
+    def next_change_in(self) -> float | None:
+        """Seconds until a paused bot or a cooling chat may send again; None if none waits."""
+        now = self._clock()
+        times = [t for t in (self._ready_at(b, now) for b in self._buckets.values()) if t > now]
+        if self._paused_until > now:
+            times.append(self._paused_until)
+        return min(times) - now if times else None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def _ensure_dispatcher(self) -> None:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="pacer")
+        self._changed.set()
+
+    async def _dispatch(self) -> None:
+        """Hand out slots: the best waiter whose chat may receive, one per 1/rate seconds."""
+        assert self._changed is not None
+        while True:
+            self._changed.clear()
+            now = self._clock()
+            wake_at: float | None = None
+            if self._waiters:
+                slot = max(self._next_slot, self._paused_until)
+                wake_at = slot if slot > now else self._grant_one(now)
+            if wake_at is None and self._waiters:
+                continue  # granted one: look again at once for the next slot
+            timeout = None if wake_at is None else max(wake_at - now, 0.0)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait()
+
+    def _grant_one(self, now: float) -> float | None:
+        """Grant the slot to the first eligible waiter; else when the first chat cools down."""
+        soonest = float("inf")
+        for index, waiter in enumerate(self._waiters):
+            if waiter.granted.done():  # cancelled meanwhile
+                del self._waiters[index]
+                return None
+            bucket = self._bucket(waiter.chat_id, now)
+            ready = now if bucket is None else self._ready_at(bucket, now)
+            if ready > now:
+                soonest = min(soonest, ready)
+                continue
+            del self._waiters[index]
+            if bucket is not None:
+                self._take_token(bucket, now)
+            self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
+            self.stats["granted"] += 1
+            waiter.granted.set_result(None)
+            self._forget_idle_chats(now)
+            return None
+        return soonest
+
+    # --- per-chat buckets ----------------------------------------------------------------
+
+    def _bucket(self, chat_id: int | None, now: float) -> _Bucket | None:
+        if chat_id is None:
+            return None
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            bucket = self._buckets[chat_id] = _Bucket(float(self.per_chat_burst), now)
+        return bucket
+
+    def _tokens(self, bucket: _Bucket, now: float) -> float:
+        if self.per_chat_interval <= 0:
+            return float(self.per_chat_burst)
+        refill = (now - bucket.at) / self.per_chat_interval
+        return min(float(self.per_chat_burst), bucket.tokens + refill)
+
+    def _ready_at(self, bucket: _Bucket, now: float) -> float:
+        tokens = self._tokens(bucket, now)
+        ready = now if tokens >= 1.0 else now + (1.0 - tokens) * self.per_chat_interval
+        return max(ready, bucket.paused_until)
+
+    def _take_token(self, bucket: _Bucket, now: float) -> None:
+        bucket.tokens = self._tokens(bucket, now) - 1.0
+        bucket.at = now
+        bucket.last_sent = now
+
+    def _forget_idle_chats(self, now: float) -> None:
+        """Drop buckets that are full again, so a long run does not keep every chat ever."""
+        if len(self._buckets) < 4096:
+            return
+        for chat_id in [
+            c
+            for c, b in self._buckets.items()
+            if self._tokens(b, now) >= self.per_chat_burst and b.paused_until <= now
+        ]:
+            del self._buckets[chat_id]
+
+    # --- 429 and backoff -----------------------------------------------------------------------
+
+    def _rate_limited(self, chat_id: int | None, wait: float) -> None:
+        now = self._clock()
+        bucket = self._buckets.get(chat_id) if chat_id is not None else None
+        # The grant of this very call set last_sent; an earlier send within the interval
+        # means the chat was busy, so its own limit is the likelier one.
+        busy_chat = bucket is not None and self._tokens(bucket, now) < self.per_chat_burst - 1
+        if busy_chat:
+            assert bucket is not None
+            bucket.paused_until = max(bucket.paused_until, now + wait)
+            bucket.tokens, bucket.at = 0.0, now
+        else:
+            self._paused_until = max(self._paused_until, now + wait)
+        if self._changed is not None:
+            self._changed.set()
+
+    def _backoff(self, failures: int) -> float:
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
+        return delay * random.uniform(0.8, 1.2)
+
+    async def _sleep_until(self, moment: float) -> None:
+        wait = moment - self._clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
