@@ -85,6 +85,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(describe_error(error), file=sys.stderr)
         return 2
     configure_logging(logging.WARNING, secrets=[settings.telegram_bot_token or ""])
+    try:
+        return _dispatch(settings, args)
+    except Exception as error:
+        # A mistake at start (bad DATABASE_URL, refused token, no network): one line, not a
+        # traceback. Anything not recognised is a bug and keeps its traceback.
+        from bot.startup import explain
+
+        failure = explain(error, settings)
+        if failure is None:
+            raise
+        print(failure.message, file=sys.stderr)
+        return failure.exit_code
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -105,6 +120,7 @@ def _run(settings: Settings) -> int:
         )
         return 2
     from bot.runtime import Runner
+    from storage.schema import needs_upgrade, upgrade
 
     # INFO for our own lines; configure_logging keeps httpx (whose URLs hold the token) quiet.
     configure_logging(logging.INFO, secrets=[settings.telegram_bot_token])
@@ -114,9 +130,25 @@ def _run(settings: Settings) -> int:
         # SIGINT/SIGTERM stop the runner gracefully: updates in hand are finished, the
         # outbox's in-flight sends complete, nothing half-done is left behind.
         loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, runner.request_stop)
-        await runner.run_forever()
+            loop.add_signal_handler(signum, stop.set)
+        log = logging.getLogger("regjistri")
+        try:
+            # Migrated here rather than silently in runner.start(), to say so in the log
+            # (after the start: a start that fails prints one line, its reason, and no more).
+            migrated = await needs_upgrade(runner.database.url)
+            if migrated:
+                await upgrade(runner.database.url)
+            # A failed start (refused token, no network) is stopped too, so the engine and
+            # the HTTP client are closed before main() prints its one line.
+            application = await runner.start()
+            if migrated:
+                log.info("database created or migrated to the current schema")
+            log.info("running as @%s", application.bot.username)
+            await stop.wait()
+        finally:
+            await runner.stop()
 
     asyncio.run(run_until_signalled())
     return 0
