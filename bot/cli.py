@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Create the database (DATABASE_URL) or apply the migrations it lacks, "
         "including the list of counties and municipalities.",
     )
+    from bot.backup_cli import add_commands as add_backup_commands
+
+    add_backup_commands(db_commands)
 
     invite = commands.add_parser(
         "invite",
@@ -106,6 +109,10 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(run_demo(settings, database=args.database, fresh=args.fresh))
     if args.command == "run":
         return _run(settings)
+    if args.command == "db" and args.db_command in ("backup", "restore"):
+        from bot.backup_cli import run as run_backup
+
+        return run_backup(settings, args)
     from bot import admin_cli
 
     return asyncio.run(admin_cli.dispatch(settings, args))

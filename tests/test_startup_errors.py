@@ -8,7 +8,6 @@ and no network (a closed local port).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
@@ -18,33 +17,10 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import BotApiEmulator
+from tests.commands import ROOT, command_env, regjistri
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777001:RIGHT-token-of-the-test-bot"
 WRONG_TOKEN = "777001:WRONG-token-never-to-be-printed"
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_"))
-    }
-    # This checkout's code, whichever copy of the package the interpreter has installed.
-    path = [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
-    return env | {"PYTHONPATH": os.pathsep.join(path)} | values
-
-
-def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=_env(**env),
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
 
 
 async def _bot_run(env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -73,7 +49,7 @@ def _free_port() -> int:
 )
 def test_an_unknown_database_driver_is_one_line(command: list[str], tmp_path: Path) -> None:
     env = {"DATABASE_URL": "foo://bar", "TELEGRAM_BOT_TOKEN": WRONG_TOKEN}
-    result = _run(*command, env=env, cwd=tmp_path)
+    result = regjistri(*command, env=env, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -82,7 +58,7 @@ def test_an_unknown_database_driver_is_one_line(command: list[str], tmp_path: Pa
 
 
 def test_a_url_that_is_no_url_is_one_line(tmp_path: Path) -> None:
-    result = _run("roles", env={"DATABASE_URL": "not a url"}, cwd=tmp_path)
+    result = regjistri("roles", env={"DATABASE_URL": "not a url"}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "DATABASE_URL is not a database URL: use sqlite+aiosqlite:///data/regjistri.sqlite3 "
@@ -92,7 +68,7 @@ def test_a_url_that_is_no_url_is_one_line(tmp_path: Path) -> None:
 
 def test_an_unreachable_database_server_is_one_line_without_the_password(tmp_path: Path) -> None:
     url = f"postgresql+asyncpg://regjistri:pa55word@127.0.0.1:{_free_port()}/register"
-    result = _run("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    result = regjistri("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Cannot reach the database"), result.stderr
@@ -101,7 +77,7 @@ def test_an_unreachable_database_server_is_one_line_without_the_password(tmp_pat
 
 async def test_a_refused_token_is_one_line_that_never_shows_the_token(tmp_path: Path) -> None:
     async with BotApiEmulator(token=TOKEN, bot_username="regjistri_start_bot") as emu:
-        env = _env(
+        env = command_env(
             TELEGRAM_BOT_TOKEN=WRONG_TOKEN,
             TELEGRAM_API_URL=emu.base_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}",
@@ -118,7 +94,7 @@ async def test_a_refused_token_is_one_line_that_never_shows_the_token(tmp_path: 
 
 
 async def test_no_network_is_one_line_with_exit_code_1(tmp_path: Path) -> None:
-    env = _env(
+    env = command_env(
         TELEGRAM_BOT_TOKEN=WRONG_TOKEN,
         TELEGRAM_API_URL=f"http://127.0.0.1:{_free_port()}/bot",
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}",
@@ -133,7 +109,7 @@ async def test_no_network_is_one_line_with_exit_code_1(tmp_path: Path) -> None:
 
 async def test_a_good_start_says_which_bot_it_runs_as(tmp_path: Path) -> None:
     async with BotApiEmulator(token=TOKEN, bot_username="regjistri_start_bot") as emu:
-        env = _env(
+        env = command_env(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_URL=emu.base_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}",
@@ -164,3 +140,17 @@ async def test_a_good_start_says_which_bot_it_runs_as(tmp_path: Path) -> None:
         "@regjistri_start_bot",
     ]
     assert "Traceback" not in "".join(seen) + rest.decode()
+
+
+def test_commands_run_this_checkout(tmp_path: Path) -> None:
+    # Every command above must run the code beside these tests, not another installed copy.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        env=command_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert Path(probe.stdout.strip()).is_relative_to(ROOT)
