@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         help="try the bot offline: a local Telegram stand-in and a chat in this terminal",
         description="Start a local stand-in for Telegram and the bot on a local SQLite file, "
         "then chat with the bot in this terminal as a new member. Buttons show as numbered "
-        "choices: type the number. No token and no network needed.",
+        "choices: type the number. No token and no network needed. Ctrl-C or :quit leaves.",
     )
     demo.add_argument(
         "--database",
@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file for the demo (default: data/demo.sqlite3)",
     )
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument(
+        "--practice",
+        choices=["chair"],
+        help="chair: play the chair of Korçë with made-up applications waiting (/ne_pritje)",
+    )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -106,7 +111,11 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(settings, database=args.database, fresh=args.fresh))
+        demo = run_demo(settings, database=args.database, fresh=args.fresh, practice=args.practice)
+        try:
+            return asyncio.run(demo)
+        except KeyboardInterrupt:  # Ctrl-C before the demo's own handler was in place
+            return 130
     if args.command == "run":
         return _run(settings)
     if args.command == "db" and args.db_command in ("backup", "restore"):
