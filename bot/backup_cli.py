@@ -11,12 +11,10 @@ import shlex
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL, make_url
-
-from bot.config import Settings
-from storage.backup import BackupError, DatabaseInUse, backup, head_revision, restore
-from storage.db import is_sqlite_url, sqlite_file_path
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_commands(db_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +39,10 @@ def add_commands(db_commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here, not at the top: building the parser (every command, --help) stays quick.
+    from storage.backup import BackupError, DatabaseInUse, backup, head_revision, restore
+    from storage.db import is_sqlite_url, sqlite_file_path
+
     url = settings.resolved_database_url()
     if not is_sqlite_url(url):
         print(_postgres_advice(url, args.db_command, args.file), file=sys.stderr)
@@ -80,6 +82,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _postgres_advice(url: str, action: str, file: Path) -> str:
+    from sqlalchemy.engine import URL, make_url
+
     # libpq's URL without the password: pg_dump reads it from PGPASSWORD or ~/.pgpass.
     parsed = make_url(url)
     plain = URL.create(

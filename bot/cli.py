@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.WARNING, secrets=[settings.telegram_bot_token or ""])
     try:
         return _dispatch(settings, args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the command's own handler is in place (while importing, say): no
+        # traceback, and the exit code a shell gives an interrupted command.
+        return 130
     except Exception as error:
         # A mistake at start (bad DATABASE_URL, refused token, no network): one line, not a
         # traceback. Anything not recognised is a bug and keeps its traceback.
@@ -112,10 +116,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         demo = run_demo(settings, database=args.database, fresh=args.fresh, practice=args.practice)
-        try:
-            return asyncio.run(demo)
-        except KeyboardInterrupt:  # Ctrl-C before the demo's own handler was in place
-            return 130
+        return asyncio.run(demo)
     if args.command == "run":
         return _run(settings)
     if args.command == "db" and args.db_command in ("backup", "restore"):
