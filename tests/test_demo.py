@@ -136,6 +136,17 @@ async def test_press_by_label_says_what_it_pressed_or_asks_which() -> None:
     assert "callback_data" not in shown
 
 
+async def test_numbers_that_move_are_shown_again() -> None:
+    async with BotApiEmulator(token=TOKEN) as emu:
+        shown, _ = await _chat(emu, ["hello", "/start", "1"])
+    # Echo's [1] [2], then the keyboard's button is [3]; pressing 1 takes Echo's buttons
+    # away, so the keyboard's button is 1 from then on, and the chat says so.
+    assert "   [3] Ndaj numrin (share my contact)" in shown
+    assert (
+        "bot (edited)> Zgjodhët: consent:yes\nnumbers now:\n   keyboard: [1] Ndaj numrin" in shown
+    )
+
+
 def _read_until(fd: int, seen: bytearray, pattern: str, timeout: float) -> None:
     """Read the terminal until `pattern` (a regex) appears in its output."""
     deadline = time.monotonic() + timeout
@@ -187,6 +198,10 @@ def test_the_demo_in_a_terminal_takes_a_phone_as_digits_and_ends_on_ctrl_c(
             ("arben hoxha", r"Kur keni lindur"),
             ("5.3.1980", r"Cili është numri juaj i telefonit"),
             ("0692123456", r"Telefoni: \+355 69 212 3456\."),
+            ("korce", r"A është gjithçka e saktë\?"),
+            ("1", r"Kërkesa juaj iu dërgua"),
+            # Korçë has no chair yet: the admin got the card, unread until switching.
+            (":user 9001", r"Kërkesa nr\. 1 — bashkia Korçë"),
         ]
         for typed, answer in steps:
             os.write(fd, typed.encode() + b"\r")
@@ -213,6 +228,7 @@ def test_the_demo_in_a_terminal_takes_a_phone_as_digits_and_ends_on_ctrl_c(
     assert "Traceback" not in output and "Error" not in output
     assert output.rstrip().endswith("bye")
     assert "no choice" not in output
+    assert "you> you> " not in output  # the unread card came before the prompt, not into it
 
 
 async def test_practice_seeds_a_chair_and_applications_through_the_storage_functions(
