@@ -87,7 +87,7 @@ def practice_intro(municipality: str, waiting: int) -> str:
         f"{waiting} application(s) wait for you. PRACTICE DATA: the people, their birth dates "
         "and\nphones (+355 69 000 01xx) are made up.\n"
         "Try: /ne_pritje lists them; approve one; reject one and type the reason when asked.\n"
-        f":user {first.telegram_id} shows what {first.first_name} is told; "
+        f":user {first.telegram_id} shows what the first applicant is told; "
         f":user {DEMO_CHAIR} comes back."
     )
 
@@ -125,7 +125,9 @@ async def run_demo(
             intro, playing = practice_intro(seeded.municipality, seeded.waiting), chair
         else:
             intro, playing = await member_intro(runner.database, member), member
-        print("\n\n".join([HEADER, intro, BUTTONS, PEOPLE]) + FOOTER.format(path=path), flush=True)
+        # The practice names its own people; the invitation walk-through is the member demo's.
+        blocks = [HEADER, intro, BUTTONS] + ([] if practice else [PEOPLE])
+        print("\n\n".join(blocks) + FOOTER.format(path=path), flush=True)
         await run_terminal_chat(emulator, playing)
 
     task = asyncio.create_task(chat(), name="regjistri-demo")
