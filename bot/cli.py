@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         help="try the bot offline: a local Telegram stand-in and a chat in this terminal",
         description="Start a local stand-in for Telegram and the bot on a local SQLite file, "
         "then chat with the bot in this terminal as a new member. Buttons show as numbered "
-        "choices: type the number. No token and no network needed.",
+        "choices: type the number. No token and no network needed. Ctrl-C or :quit leaves.",
     )
     demo.add_argument(
         "--database",
@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file for the demo (default: data/demo.sqlite3)",
     )
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument(
+        "--practice",
+        choices=["chair"],
+        help="chair: play the chair of Korçë with made-up applications waiting (/ne_pritje)",
+    )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -51,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Create the database (DATABASE_URL) or apply the migrations it lacks, "
         "including the list of counties and municipalities.",
     )
+    from bot.backup_cli import add_commands as add_backup_commands
+
+    add_backup_commands(db_commands)
 
     invite = commands.add_parser(
         "invite",
@@ -85,12 +93,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(describe_error(error), file=sys.stderr)
         return 2
     configure_logging(logging.WARNING, secrets=[settings.telegram_bot_token or ""])
+    try:
+        return _dispatch(settings, args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the command's own handler is in place (while importing, say): no
+        # traceback, and the exit code a shell gives an interrupted command.
+        return 130
+    except Exception as error:
+        # A mistake at start (bad DATABASE_URL, refused token, no network): one line, not a
+        # traceback. Anything not recognised is a bug and keeps its traceback.
+        from bot.startup import explain
+
+        failure = explain(error, settings)
+        if failure is None:
+            raise
+        print(failure.message, file=sys.stderr)
+        return failure.exit_code
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(settings, database=args.database, fresh=args.fresh))
+        demo = run_demo(settings, database=args.database, fresh=args.fresh, practice=args.practice)
+        return asyncio.run(demo)
     if args.command == "run":
         return _run(settings)
+    if args.command == "db" and args.db_command in ("backup", "restore"):
+        from bot.backup_cli import run as run_backup
+
+        return run_backup(settings, args)
     from bot import admin_cli
 
     return asyncio.run(admin_cli.dispatch(settings, args))
@@ -105,6 +137,7 @@ def _run(settings: Settings) -> int:
         )
         return 2
     from bot.runtime import Runner
+    from storage.schema import needs_upgrade, upgrade
 
     # INFO for our own lines; configure_logging keeps httpx (whose URLs hold the token) quiet.
     configure_logging(logging.INFO, secrets=[settings.telegram_bot_token])
@@ -114,9 +147,25 @@ def _run(settings: Settings) -> int:
         # SIGINT/SIGTERM stop the runner gracefully: updates in hand are finished, the
         # outbox's in-flight sends complete, nothing half-done is left behind.
         loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, runner.request_stop)
-        await runner.run_forever()
+            loop.add_signal_handler(signum, stop.set)
+        log = logging.getLogger("regjistri")
+        try:
+            # Migrated here rather than silently in runner.start(), to say so in the log
+            # (after the start: a start that fails prints one line, its reason, and no more).
+            migrated = await needs_upgrade(runner.database.url)
+            if migrated:
+                await upgrade(runner.database.url)
+            # A failed start (refused token, no network) is stopped too, so the engine and
+            # the HTTP client are closed before main() prints its one line.
+            application = await runner.start()
+            if migrated:
+                log.info("database created or migrated to the current schema")
+            log.info("running as @%s", application.bot.username)
+            await stop.wait()
+        finally:
+            await runner.stop()
 
     asyncio.run(run_until_signalled())
     return 0

@@ -15,6 +15,9 @@ import logging
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Libraries whose INFO lines carry request URLs (and so the token).
 QUIET_LIBRARIES = ("httpx", "httpcore", "telegram.request", "aiohttp.access")
+#: Libraries that narrate routine steps at INFO (each start, each job run): kept at WARNING so
+#: the operator's log holds our own lines ("running as @…") and the problems.
+CHATTY_LIBRARIES = ("alembic", "apscheduler")
 
 
 class RedactSecrets(logging.Filter):
@@ -47,7 +50,7 @@ def configure_logging(level: int = logging.WARNING, *, secrets: list[str] | None
     logging.basicConfig(level=level, format=FORMAT)
     root = logging.getLogger()
     root.setLevel(level)
-    for name in QUIET_LIBRARIES:
+    for name in QUIET_LIBRARIES + CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     redact = RedactSecrets(secrets or [])
     for handler in root.handlers:

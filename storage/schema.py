@@ -23,6 +23,10 @@ from storage.db import make_engine, sqlite_file_path
 ALEMBIC_INI: Final = Path(__file__).with_name("alembic.ini")
 
 
+class UnknownRevision(RuntimeError):
+    """The database is at a revision this code does not know: a newer version migrated it."""
+
+
 def alembic_config(url: str) -> Config:
     """The Alembic configuration shipped in the package, pointed at `url`."""
     config = Config(str(ALEMBIC_INI))
@@ -85,7 +89,7 @@ async def current_revisions(url: str) -> tuple[str, ...]:
 async def needs_upgrade(url: str) -> bool:
     """True when migrations are pending, so the bot can refuse to start on an old schema.
 
-    Raises RuntimeError when the database is at a revision this code does not know: a
+    Raises UnknownRevision when the database is at a revision this code does not know: a
     newer version migrated it, and running this one against it would be guesswork.
     """
     current = await current_revisions(url)
@@ -93,7 +97,7 @@ async def needs_upgrade(url: str) -> bool:
     known = {rev.revision for rev in script.walk_revisions()}
     unknown = [rev for rev in current if rev not in known]
     if unknown:
-        raise RuntimeError(
+        raise UnknownRevision(
             f"the database is at revision {', '.join(unknown)}, which this version does "
             "not know: it was migrated by a newer version"
         )

@@ -2,20 +2,22 @@
 
 A person types as one emulated user and sees what the bot sends, keyboards included, with
 numbered choices so pressing a button is typing its number. A background task prints the
-bot's messages and edits as they arrive (``terminal_view``); input is read in a thread so the
-event loop, and with it the bot and the emulator, keeps running while the prompt waits.
+bot's messages and edits as they arrive (``terminal_view``); the event loop reads the input
+(``terminal_input``), so the bot and the emulator keep running while the prompt waits and
+Ctrl-C (a cancelled task) ends the chat at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.emulator.server import BotApiEmulator
+from bot.emulator.terminal_input import LineReader, choice_number
 from bot.emulator.terminal_view import ChatView, Choice
 from bot.emulator.users import EmulatedUser
 
@@ -23,10 +25,12 @@ InputFn = Callable[[str], str | Awaitable[str]]
 SwitchUser = Callable[[int, str | None], EmulatedUser | Awaitable[EmulatedUser]]
 
 PROMPT = "you> "
-PHONE_PROMPT = "phone number to share: "
+PHONE_PROMPT = "phone number to share (e.g. +355 69 212 3456, empty line to cancel): "
 HELP = """\
-Type a message and press Enter to send it to the bot. Type a number to press that choice.
-  :contact [+355...]   share a contact (your own number if none is given)
+Type a message and press Enter to send it to the bot. Type a shown choice's number ([1], [2],
+…) to press it; any other line is sent as text, numbers too (a phone: 0692123456). Buttons
+shown as · are on older messages: press them with :press <label>.
+  :contact [+355...]   share a contact (asks for the number if none is given)
   :sticker             send a sticker
   :photo [caption]     send a photo
   :location [lat lon]  share a location (Tirana if none is given)
@@ -34,7 +38,7 @@ Type a message and press Enter to send it to the bot. Type a number to press tha
   :user <id> [name]    switch to playing another user (e.g. a municipal chair)
   https://t.me/...     paste an invitation link to open it (sends /start <code>)
   :help                show this help
-  :quit                leave (Ctrl-D works too)"""
+  :quit                leave (Ctrl-D and Ctrl-C work too)"""
 TIRANA = (41.3275, 19.8187)
 DEEP_LINK = re.compile(r"(?:https?://)?t\.me/\w+\?start=(?P<payload>[\w-]{1,64})")
 
@@ -56,30 +60,32 @@ class _TerminalChat:
         self.output = output
         self.switch_user = switch_user
         self.view = ChatView(emu, user, output)
+        self.reader: LineReader | None = None
+        # A terminal shows what is typed; a pipe does not, so the chat shows it itself.
+        self.echo = False
 
     async def read(self, prompt: str) -> str:
         """One line from the person (or the scripted ``input_fn``); EOFError ends the chat."""
         if self.input_fn is not None:
             line = self.input_fn(prompt)
             return await line if inspect.isawaitable(line) else line
-        self.view.prompt = prompt
+        if self.reader is None:
+            self.reader = LineReader(sys.stdin.fileno())
+            self.echo = not os.isatty(self.reader.fd)
+            self.reader.start()
+        self.view.show_prompt(prompt)
         try:
-            if self.output is sys.stdout:
-                return await asyncio.to_thread(input, prompt)
-            self.output.write(prompt)
-            self.output.flush()
-            return await asyncio.to_thread(input)
+            typed = await self.reader.readline()
         finally:
             self.view.prompt = None
+        if self.echo:
+            self.view.write(typed)
+        return typed
 
     async def _phone(self) -> str | None:
-        """The number this user shares; asked once, then remembered on the user."""
-        if not self.user.phone_number:
-            number = (await self.read(PHONE_PROMPT)).strip()
-            if not number:
-                return None
-            self.user.phone_number = number
-        return self.user.phone_number
+        """The number to share, asked each time (a refused number must not come back)."""
+        number = (await self.read(PHONE_PROMPT)).strip()
+        return number or None
 
     async def _press(self, choice: Choice) -> None:
         button = choice.button
@@ -116,8 +122,9 @@ class _TerminalChat:
             self.user = await switched if inspect.isawaitable(switched) else switched
         else:
             self.user = self.emu.user(user_id, first_name=name.strip() or None)
-        self.view.user = self.user
+        self.view.switch_to(self.user)
         self.view.write(f"(now playing user {self.user.id}: {self.user.full_name})")
+        self.view.flush()  # what this user has not seen yet, before the next prompt
         self.view.start()
 
     async def _location(self, argument: str) -> None:
@@ -148,23 +155,44 @@ class _TerminalChat:
         elif name == "location":
             await self._location(argument)
         elif name == "press":
-            try:
-                await self.user.press(argument)
-            except LookupError as exc:
-                self.view.write(str(exc))
+            await self._press_label(argument)
         elif name == "user":
             await self._switch(argument)
         else:
             self.view.write(f"unknown command :{name} (try :help)")
         return True
 
-    async def _choose(self, number: int) -> None:
-        choices = self.view.choices
-        if not 1 <= number <= len(choices):
-            shown = ", ".join(f"{i} {c.button.text}" for i, c in enumerate(choices, start=1))
-            self.view.write(f"no choice {number}; choices: {shown or 'none'}")
+    def _pressable(self) -> list[Choice]:
+        """Every button the person could press, oldest message first, then the keyboard."""
+        found = [
+            Choice(button, message.message_id)
+            for message in self.user.messages
+            if not message.deleted
+            for row in message.inline_keyboard
+            for button in row
+            if button.callback_data is not None
+        ]
+        return found + [Choice(b, None) for row in self.user.reply_keyboard or [] for b in row]
+
+    async def _press_label(self, label: str) -> None:
+        """``:press <label>``: the button with that label, or with a label containing it;
+        when several match, they become the numbered choices and the person picks one."""
+        if not label:
+            self.view.write("usage: :press <button label>")
             return
-        await self._press(choices[number - 1])
+        pressable = self._pressable()
+        matches = [c for c in pressable if c.button.text == label] or [
+            c for c in pressable if label.casefold() in c.button.text.casefold()
+        ]
+        if not matches:
+            names = sorted({c.button.text for c in pressable})
+            where = f"; buttons here: {'; '.join(names)}" if names else ": there are no buttons"
+            self.view.write(f"no button «{label}»{where}")
+        elif len(matches) == 1:
+            self.view.write(f"(pressing {self.view.label(matches[0])})")
+            await self._press(matches[0])
+        else:
+            self.view.offer(matches, f"{len(matches)} buttons match «{label}»; type a number:")
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; False means quit."""
@@ -173,8 +201,9 @@ class _TerminalChat:
             return True
         if line.startswith(":"):
             return await self._command(line)
-        if line.isdigit():
-            await self._choose(int(line))
+        number = choice_number(line, len(self.view.choices))
+        if number is not None:
+            await self._press(self.view.choices[number - 1])
         elif link := DEEP_LINK.fullmatch(line):
             # Opening a t.me/<bot>?start=<payload> link sends "/start <payload>", as Telegram does.
             await self.user.send(f"/start {link.group('payload')}")
@@ -185,12 +214,13 @@ class _TerminalChat:
     async def run(self, settle: float, idle: float) -> None:
         self.view.write(f"Chatting with @{self.emu.bot_username} as {self.user.full_name}.")
         self.view.write("Type :help for commands, :quit to leave.")
+        self.view.flush()
         self.view.start()
         try:
             while True:
                 try:
                     line = await self.read(PROMPT)
-                except (EOFError, KeyboardInterrupt):
+                except EOFError:
                     self.view.write()
                     break
                 before = self.emu.last_update_id
@@ -201,6 +231,8 @@ class _TerminalChat:
                     await self.view.settle(settle, idle)
         finally:
             await self.view.stop()
+            if self.reader is not None:
+                self.reader.close()
         self.view.write("bye")
 
 

@@ -2,7 +2,9 @@
 
 Kept apart from the input loop so the rendering rules (which buttons get numbers, how edits
 are marked) live in one place. Only the newest message with an inline keyboard gets numbers,
-followed by the reply keyboard; older buttons stay pressable with ``:press <label>``.
+followed by the reply keyboard; older buttons show as ``·`` and stay pressable with
+``:press <label>``. A number once shown keeps meaning that button: when the numbers move
+(the numbered message lost its buttons, say) the moved ones are shown again.
 """
 
 from __future__ import annotations
@@ -41,20 +43,49 @@ class ChatView:
         self.gap = True  # a blank line before the next output: a new exchange began
         self.prompt: str | None = None  # set while a real prompt waits, to re-show it
         self.watcher: asyncio.Task[None] | None = None
+        # user id -> message id -> when it was last printed: the latest printed gets numbers.
+        self._printed_at: dict[int, dict[int, int]] = {}
+        self._shown: dict[tuple[int | None, Button], int] = {}  # the numbers on screen
+        self.printed_sequence = 0
 
     def write(self, text: str = "") -> None:
         """One line of output, flushed at once (the prompt may be waiting)."""
         self.output.write(text + "\n")
         self.output.flush()
 
+    def show_prompt(self, prompt: str) -> None:
+        """Print the prompt and remember it is up, in one step: output that arrives while
+        the person types goes above a fresh prompt, never between a prompt and its echo."""
+        self.output.write(prompt)
+        self.output.flush()
+        self.prompt = prompt
+
+    def switch_to(self, user: EmulatedUser) -> None:
+        """Show another user's chat (message ids are per chat: the numbers start over)."""
+        self.user = user
+        self.choices = []
+        self._shown = {}
+
     def _active_message(self) -> SentMessage | None:
-        """The newest message with pressable inline buttons: its buttons get the numbers."""
-        for message in reversed(self.user.messages):
-            if not message.deleted and any(
+        """The message with pressable inline buttons printed last: its buttons get numbers.
+
+        Printed last, not sent last: an edited message is printed again below the others,
+        and the buttons right above the prompt are the ones a person means by a number.
+        """
+        printed_at = self._printed_at.get(self.user.id, {})
+        pressable = [
+            message
+            for message in self.user.messages
+            if not message.deleted
+            and any(
                 b.callback_data is not None or b.url for row in message.inline_keyboard for b in row
-            ):
-                return message
-        return None
+            )
+        ]
+        return max(
+            pressable,
+            key=lambda m: (printed_at.get(m.message_id, -1), m.message_id),
+            default=None,
+        )
 
     def _recompute_choices(self) -> None:
         active = self._active_message()
@@ -65,11 +96,44 @@ class ChatView:
             ]
         self.choices += [Choice(b, None) for row in self.user.reply_keyboard or [] for b in row]
 
+    def _numbers(self) -> dict[tuple[int | None, Button], int]:
+        return {(c.message_id, c.button): i for i, c in enumerate(self.choices, start=1)}
+
     def _number(self, button: Button, message_id: int | None) -> str:
-        for index, choice in enumerate(self.choices, start=1):
-            if choice.button == button and choice.message_id == message_id:
-                return f"[{index}]"
-        return "[-]"
+        number = self._numbers().get((message_id, button))
+        # Not numbered: an older button; the banner explains, :press <label> presses it.
+        return "·" if number is None else f"[{number}]"
+
+    def first_line(self, message_id: int) -> str:
+        """The start of a message's text, to say which message a button is on."""
+        for message in self.user.messages:
+            if message.message_id == message_id:
+                line = next((ln for ln in (message.text or "").splitlines() if ln.strip()), "")
+                return line if len(line) <= 48 else line[:47] + "…"
+        return f"message {message_id}"
+
+    def label(self, choice: Choice) -> str:
+        """A choice as the person sees it, with where it is when it is not on the keyboard."""
+        if choice.message_id is None:
+            return self._label(choice.button)
+        return f"{choice.button.text} (on «{self.first_line(choice.message_id)}»)"
+
+    def _list(self, numbered: list[tuple[int, Choice]]) -> None:
+        """Numbered choices, one line for each message they are on, the keyboard's last."""
+        groups: dict[int | None, list[tuple[int, Choice]]] = {}
+        for number, choice in numbered:
+            groups.setdefault(choice.message_id, []).append((number, choice))
+        for where, items in sorted(groups.items(), key=lambda group: group[0] is None):
+            place = "keyboard" if where is None else f"on «{self.first_line(where)}»"
+            shown = "  ".join(f"[{n}] {self._label(c.button)}" for n, c in items)
+            self.write(f"   {place}: {shown}")
+
+    def offer(self, choices: list[Choice], heading: str) -> None:
+        """Make `choices` the numbered ones for the next line typed, and show them."""
+        self.choices = list(choices)
+        self._shown = self._numbers()
+        self.write(heading)
+        self._list(list(enumerate(choices, start=1)))
 
     @staticmethod
     def _label(button: Button) -> str:
@@ -95,6 +159,25 @@ class ChatView:
             self.write(
                 "   " + "  ".join(f"{self._number(b, message.message_id)} {b.text}" for b in row)
             )
+        self._mark_shown(message.message_id)
+
+    def _mark_shown(self, message_id: int | None) -> None:
+        """The current numbers of this message's (None: the keyboard's) buttons are on screen."""
+        for (where, button), number in self._numbers().items():
+            if where == message_id:
+                self._shown[(where, button)] = number
+
+    def _restate_moved(self) -> None:
+        """Show again the numbers that changed since they were printed (see the docstring)."""
+        moved = [
+            (number, choice)
+            for number, choice in enumerate(self.choices, start=1)
+            if self._shown.get((choice.message_id, choice.button)) != number
+        ]
+        if moved:
+            self.write("numbers now:")
+            self._list(moved)
+        self._shown = self._numbers()
 
     def _collect(self) -> tuple[list[tuple[SentMessage, bool]], list[dict[str, Any]], bool]:
         """What changed since the last flush: (message, is_edit) pairs, answers, keyboard."""
@@ -122,12 +205,16 @@ class ChatView:
         self.write("keyboard:")
         for row in keyboard:
             self.write("   " + "  ".join(f"{self._number(b, None)} {self._label(b)}" for b in row))
+        self._mark_shown(None)
 
     def flush(self) -> None:
         """Print everything new for the current user: messages, edits, answers, keyboard."""
         fresh, answers, keyboard_changed = self._collect()
         if not (fresh or answers or keyboard_changed):
             return
+        printed_at = self._printed_at.setdefault(self.user.id, {})
+        for message, _edited in fresh:
+            printed_at[message.message_id] = self.printed_sequence = self.printed_sequence + 1
         self._recompute_choices()
         if self.prompt is not None:  # output arrived while the person sits at the prompt
             self.output.write("\n")
@@ -141,6 +228,7 @@ class ChatView:
             self.write(f"bot ({kind})> {answer['text']}")
         if keyboard_changed:
             self._print_keyboard()
+        self._restate_moved()
         if self.prompt is not None:
             self.output.write(self.prompt)
             self.output.flush()
