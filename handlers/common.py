@@ -12,8 +12,8 @@ from bot.context import BotContext
 from bot.domain.callbacks import pack, parse
 from bot.domain.registration import parse_step
 from bot.i18n import _, normalize_language, set_language
+from handlers import registration_consent as consent
 from handlers import registration_steps as steps
-from handlers import registration_texts as texts
 from handlers.replies import Reply, inline, send_replies
 from storage.accounts import set_language as store_language
 from storage.drafts import get_draft
@@ -76,6 +76,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     await query.answer()
     data = parse(query.data, "lang")
     language = normalize_language(data.args[0] if data and data.args else None)
+    preset = context.places.get(data.int_arg(1) or 0) if data else None  # an enrolment link's
     async with context.transaction() as session:
         await store_language(session, user.id, language, context.clock.now())
         set_language(language)
@@ -84,7 +85,7 @@ async def language_button(update: Update, context: BotContext) -> None:
         if draft is not None and parse_step(draft.step) is not None:
             replies.append(steps.prompt(context, draft))
         elif await latest_member(session, user.id) is None:
-            replies = [texts.welcome()]
+            replies = [consent.welcome(preset)]
     await send_replies(context, update.effective_chat.id, replies)
     from bot.commands import set_chat_commands
 

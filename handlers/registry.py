@@ -21,7 +21,15 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chair, common, invites, registration, registration_buttons, status
+from handlers import (
+    chair,
+    common,
+    invites,
+    registration,
+    registration_buttons,
+    registration_consent,
+    status,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -45,6 +53,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for names, callback in commands:
         application.add_handler(CommandHandler(names, callback, filters=PRIVATE))
 
+    application.add_handler(
+        CallbackQueryHandler(registration_consent.on_press, pattern=r"^reg:v1:consent(?::|$)")
+    )
     application.add_handler(CallbackQueryHandler(registration_buttons.on_button, pattern=r"^reg:"))
     application.add_handler(CallbackQueryHandler(common.language_button, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(chair.on_button, pattern=r"^app:"))
