@@ -54,6 +54,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     ]
     if kinds:
         lines.append(_("/ne_pritje — applications waiting for your decision"))
+        lines.append(_("/qr — a municipality's registration link and QR code, to print or share"))
     if "admin" in kinds:
         lines.append(_("/ftese — invite a chair or a coordinator, or revoke a role"))
     await send_replies(context, update.effective_chat.id, [Reply("\n".join(lines))])
