@@ -98,7 +98,7 @@ async def on_press(update: Update, context: BotContext) -> None:
     replies: list[Reply] = []
     try:
         async with context.transaction() as session:
-            if data is None or data.action != "consent":
+            if data is None or data.action != "consent" or data.arg(0) not in ("yes", "no"):
                 toast = _("That button is no longer active.")
             else:
                 agreed = data.arg(0) == "yes"

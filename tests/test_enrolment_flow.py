@@ -206,3 +206,18 @@ async def test_a_typed_no_stores_nothing_and_anything_else_shows_the_buttons(
     async with harness.database.read() as session:
         assert await session.get(Account, 5010) is None
         assert await session.scalar(select(Consent).where(Consent.telegram_id == 5010)) is None
+
+
+async def test_forged_consent_data_changes_nothing(harness: BotHarness) -> None:
+    member = harness.user(5011)
+    welcome = await harness.say(member, "/start")
+    await harness.press_toast(member, "✅ Po, jam dakord")
+    await harness.say(member, "Arben Hoxha")
+    signal = harness.emu.chat_signal(member.id)
+    for forged in ("reg:v1:consent", "reg:v1:consent:maybe"):
+        seen = len(member.callback_answers)
+        await member.press_callback(welcome.message_id, forged)
+        assert await signal.wait_until(lambda n=seen: len(member.callback_answers) > n, 5.0)
+        assert member.callback_answers[seen]["text"] == said("That button is no longer active.")
+    draft = await _draft(harness, 5011)
+    assert draft is not None and draft.full_name == "Arben Hoxha"
