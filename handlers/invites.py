@@ -39,7 +39,7 @@ Menu = tuple[int, str, list[str]]
 
 
 async def start_with_payload_or_register(update: Update, context: BotContext) -> None:
-    """/start inv_…: redeem an invite; any other /start is the member's registration."""
+    """/start inv_…: redeem an invite; any other /start (an enrolment link too) registers."""
     payload = context.args[0] if context.args else ""
     if not payload.startswith(INVITE_PREFIX):
         # An enrolment link's municipality, or a plain /start (an unknown code is one too).

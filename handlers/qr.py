@@ -31,7 +31,7 @@ async def qr_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     photo: Place | None = None
-    reply = None
+    reply: Reply | None = None
     async with context.transaction() as session:
         allowed = await _allowed(session, context, user.id)
         if not allowed:
