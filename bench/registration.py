@@ -34,23 +34,29 @@ async def _register(
 ) -> None:
     """One member's whole registration, timing each update until the bot's answer arrives.
 
-    Every step of the happy path answers with exactly one new message, except Confirm,
-    which edits the summary; waiting is event-driven (no polling loop in the benchmark).
+    Every step of the happy path answers with exactly one new message, except consent,
+    answered with a toast, and Confirm, which edits the summary; waiting is event-driven
+    (no polling loop in the benchmark).
     """
 
     pauses = random.Random(index)
 
-    async def step(send: object) -> None:
+    async def step(send: object, *, toast: bool = False) -> None:
         if think:
             # A person reads and types between steps: exponential pauses, mean `think` s.
             await asyncio.sleep(pauses.expovariate(1 / think))
+        answered = len(user.callback_answers)
         start = time.perf_counter()
         await send  # type: ignore[misc]
-        await user.receive(timeout=30)
+        if toast:
+            signal = user.emu.chat_signal(user.id)
+            await signal.wait_until(lambda: len(user.callback_answers) > answered, 30)
+        else:
+            await user.receive(timeout=30)
         latencies.append(time.perf_counter() - start)
 
     await step(user.send("/start"))
-    await step(user.press("reg:v1:consent:yes"))
+    await step(user.press("reg:v1:consent:yes"), toast=True)
     await step(user.send("Arben Hoxha"))
     await step(user.send("5.3.1980"))
     await step(user.send(f"+35569{2000000 + index:07d}"))  # a distinct valid number each

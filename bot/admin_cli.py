@@ -1,17 +1,22 @@
-"""The server-side commands: db upgrade, invite, roles, role revoke (all audited)."""
+"""The server-side commands: db upgrade, invite, qr, roles, role revoke (all audited)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.enrolment import enrolment_link, municipality_code, start_link
 from bot.domain.permissions import RoleKind
 from bot.domain.places import MatchKind, MunicipalityMatcher, Place, fold
 from bot.lifecycle import BOT_USERNAME_KEY
+from bot.qr import qr_png
 from storage import audit
 from storage.db import Database
 from storage.geography import list_places
@@ -32,6 +37,8 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.command == "invite":
             return await _invite(settings, database, args)
+        if args.command == "qr":
+            return await _qr(database, args)
         if args.command == "roles":
             return await _roles(database)
         return await _revoke(database, args.role_id)
@@ -92,14 +99,8 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             if county is None:
                 return 2
             county_id, what = county[0], f"coordinator of {county[1]} county"
-        username = args.bot_username or await session.scalar(
-            select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
-        )
+        username = await _bot_username(session, args)
         if not username:
-            print(
-                "The bot has not run yet, so its username is unknown: pass --bot-username.",
-                file=sys.stderr,
-            )
             return 2
         invite, code = await create_invite(
             session,
@@ -120,7 +121,50 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             detail={"kind": kind.value, "via": "cli"},
         )
     print(f"Invitation for {what} (single use, expires in {settings.invite_ttl_hours:g} h):")
-    print(f"https://t.me/{username.lstrip('@')}?start={code}")
+    print(start_link(username, code))
+    return 0
+
+
+async def _bot_username(session: AsyncSession, args: argparse.Namespace) -> str | None:
+    """--bot-username, else the name the bot noted at its last start."""
+    username = args.bot_username or await session.scalar(
+        select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
+    )
+    if not username:
+        print(
+            "The bot has not run yet, so its username is unknown: pass --bot-username.",
+            file=sys.stderr,
+        )
+    return username or None
+
+
+async def _qr(database: Database, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        place = _pick_municipality(await list_places(session), args.municipality)
+        if place is None:
+            return 2
+        username = await _bot_username(session, args)
+        if not username:
+            return 2
+        link = enrolment_link(username, place)
+        out = Path(args.out or f"{municipality_code(place.name)}.png")
+        try:
+            await asyncio.to_thread(out.write_bytes, qr_png(link))
+        except OSError as error:
+            print(f"Cannot write {out}: {error.strerror}", file=sys.stderr)
+            return 1
+        await audit.record(
+            session,
+            at=now,
+            actor_id=None,
+            action="qr.created",
+            subject_kind="municipality",
+            subject_id=place.id,
+            detail={"via": "cli"},
+        )
+    print(f"QR code of the enrolment link of {place.name} written to {out}:")
+    print(link)
     return 0
 
 

@@ -72,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--county", help="for --role coordinator: the county")
     invite.add_argument("--bot-username", help="the bot's @username, if the bot has never run")
 
+    qr = commands.add_parser(
+        "qr",
+        help="write a municipality's enrolment QR code (PNG) and print its link",
+        description="Write the QR code of a municipality's enrolment link as a PNG and print "
+        "the link: whoever opens it registers with that municipality already chosen. The "
+        "name is matched as members type it (with or without diacritics, definite or "
+        "indefinite form, small typos forgiven).",
+    )
+    qr.add_argument("--municipality", required=True, help="the municipality")
+    qr.add_argument("--out", help="the PNG file to write (default: the link's code, korce.png)")
+    qr.add_argument("--bot-username", help="the bot's @username, if the bot has never run")
+
     commands.add_parser("roles", help="list active roles", description="List active roles.")
     role = commands.add_parser("role", help="change a role", description="Change a role.")
     role_commands = role.add_subparsers(dest="role_command", metavar="ACTION", required=True)

@@ -22,6 +22,12 @@ COMMANDS: tuple[tuple[str, str, str, frozenset[str] | None], ...] = (
         frozenset({"chair", "coordinator", "admin"}),
     ),
     ("ftese", "invite", N_("Invite a chair or a coordinator"), frozenset({"admin"})),
+    (
+        "qr",
+        "qr",
+        N_("Registration link and QR code"),
+        frozenset({"chair", "coordinator", "admin"}),
+    ),
     ("anulo", "cancel", N_("Cancel what is in progress"), None),
     ("gjuha", "language", N_("Shqip / English"), None),
     ("ndihme", "help", N_("What I can do"), None),

@@ -13,8 +13,8 @@ from bot.context import BotContext
 from bot.domain.callbacks import pack, parse
 from bot.domain.registration import parse_step
 from bot.i18n import _, normalize_language, set_language
+from handlers import registration_consent as consent
 from handlers import registration_steps as steps
-from handlers import registration_texts as texts
 from handlers.replies import Reply, inline, send_replies
 from storage.accounts import set_language as store_language
 from storage.drafts import get_draft
@@ -55,6 +55,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     ]
     if kinds:
         lines.append(_("/ne_pritje — applications waiting for your decision"))
+        lines.append(_("/qr — a municipality's registration link and QR code, to print or share"))
     if "admin" in kinds:
         lines.append(_("/ftese — invite a chair or a coordinator, or revoke a role"))
     await send_replies(context, update.effective_chat.id, [Reply("\n".join(lines))])
@@ -77,6 +78,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     await query.answer()
     data = parse(query.data, "lang")
     language = normalize_language(data.args[0] if data and data.args else None)
+    preset = context.places.get(data.int_arg(1) or 0) if data else None  # an enrolment link's
     async with context.transaction() as session:
         await store_language(session, user.id, language, context.clock.now())
         set_language(language)
@@ -85,7 +87,7 @@ async def language_button(update: Update, context: BotContext) -> None:
         if draft is not None and parse_step(draft.step) is not None:
             replies.append(steps.prompt(context, draft))
         elif await latest_member(session, user.id) is None:
-            replies = [texts.welcome()]
+            replies = [consent.welcome(preset)]
     await send_replies(context, update.effective_chat.id, replies)
     from bot.commands import set_chat_commands
 

@@ -14,6 +14,7 @@ from telegram import Update, User
 from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, pack
+from bot.domain.enrolment import municipality_for_payload, start_link
 from bot.domain.permissions import RoleKind, can_invite
 from bot.i18n import _, ngettext
 from handlers import registration
@@ -37,15 +38,13 @@ PREFIX = "inv"
 Menu = tuple[int, str, list[str]]
 
 
-def invite_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username}?start={code}"
-
-
 async def start_with_payload_or_register(update: Update, context: BotContext) -> None:
-    """/start inv_…: redeem an invite; any other /start is the member's registration."""
+    """/start inv_…: redeem an invite; any other /start (an enrolment link too) registers."""
     payload = context.args[0] if context.args else ""
     if not payload.startswith(INVITE_PREFIX):
-        await registration.start(update, context)
+        # An enrolment link's municipality, or a plain /start (an unknown code is one too).
+        preset = municipality_for_payload(payload, context.places.values())
+        await registration.start(update, context, preset)
         return
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
@@ -269,7 +268,7 @@ async def _create(
         hours,
     ).format(
         what=what,
-        link=invite_link(context.bot.username, code),
+        link=start_link(context.bot.username, code),
         hours=hours,
     )
     return Reply(text, None, edit_id)

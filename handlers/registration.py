@@ -1,4 +1,5 @@
-"""Member self-registration: /start, the answers typed or shared, /anulo and /lista.
+"""Member self-registration: /start (an enrolment link's too), the answers typed or shared,
+/anulo and /lista.
 
 State is the `registration_draft` row; every update reads it, applies one answer and says
 what comes next, so a restart or a second process continues where the member was.
@@ -12,6 +13,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.domain.registration import Step, parse_step
 from bot.i18n import _
+from handlers import registration_consent as consent
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
@@ -22,8 +24,12 @@ from storage.members import active_member
 from storage.models import RegistrationDraft
 
 
-async def start(update: Update, context: BotContext) -> None:
-    """/start: greet a newcomer, resume a draft, or tell a registered member where they stand."""
+async def start(update: Update, context: BotContext, preset: int | None = None) -> None:
+    """/start: greet a newcomer, resume a draft, or tell a registered member where they stand.
+
+    `preset` is an enrolment link's municipality: offered on the welcome's consent button,
+    or set on a draft that has no municipality yet.
+    """
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     async with context.transaction() as session:
@@ -35,10 +41,12 @@ async def start(update: Update, context: BotContext) -> None:
         if member is not None:
             replies = [await status.describe(session, context, user.id)]
         elif draft is not None:
+            if preset is not None:
+                steps.preset_municipality(draft, preset, context.clock.now())
             resume = Reply(_("Welcome back! Let us continue where you left off."))
             replies = [resume, steps.prompt(context, draft)]
         else:
-            replies = [texts.welcome()]
+            replies = [consent.welcome(context.places.get(preset or 0))]
     await send_replies(context, update.effective_chat.id, replies)
 
 
@@ -49,13 +57,11 @@ async def cancel(update: Update, context: BotContext) -> None:
     async with context.transaction() as session:
         discarded = await discard_draft(session, user.id)
     if discarded:
-        text = _(
-            "Registration cancelled. Nothing you entered has been kept. "
-            "Send /start whenever you want to begin again."
-        )
+        reply = consent.cancelled()
     else:
         text = _("There is nothing to cancel. Send /start to register.")
-    await send_replies(context, update.effective_chat.id, [Reply(text, steps.remove_keyboard())])
+        reply = Reply(text, steps.remove_keyboard())
+    await send_replies(context, update.effective_chat.id, [reply])
 
 
 async def pick_from_list(update: Update, context: BotContext) -> None:
@@ -81,7 +87,9 @@ async def answer(session: AsyncSession, context: BotContext, update: Update) -> 
     assert user is not None
     draft = await get_draft(session, user.id)
     if draft is None:
-        return [await status.hint_without_draft(session, context, user.id)]
+        message = update.effective_message
+        text = message.text if message is not None else None
+        return await consent.answer_typed(session, context, user.id, text)
     return await _answer(session, draft, context, update)
 
 

@@ -1,4 +1,6 @@
-"""Buttons of the registration: consent, phone confirmation, the municipality picker, the summary.
+"""Buttons of the registration: phone confirmation, the municipality picker, the summary.
+
+Consent has its own module (handlers/registration_consent.py).
 
 Callback data is untrusted: it is parsed strictly, and every press is checked against the
 draft's current step in the database, so an old or forged button only re-asks the step.
@@ -14,14 +16,14 @@ from bot.domain.callbacks import CallbackData
 from bot.domain.registration import QUESTION_ORDER, Step, parse_step
 from bot.i18n import _, current_language
 from bot.notifications import application_submitted
+from handlers import registration_consent as consent
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
 from handlers.replies import Reply, answer_press, send_replies
 from storage import audit
-from storage.accounts import ensure_account
-from storage.drafts import discard_draft, get_draft, start_draft
-from storage.members import SubmitProblem, active_member, submit_draft
+from storage.drafts import discard_draft, get_draft
+from storage.members import SubmitProblem, submit_draft
 from storage.models import RegistrationDraft
 
 
@@ -38,8 +40,6 @@ async def on_button(update: Update, context: BotContext) -> None:
             draft = await get_draft(session, user.id)
             if draft is not None:
                 replies.append(steps.prompt(context, draft))
-        elif data.action == "consent":
-            replies = await _consent(session, context, user.id, data.args == ("yes",))
         else:
             draft = await get_draft(session, user.id)
             if draft is None:
@@ -49,34 +49,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     await send_replies(context, press.chat_id, replies)
     if context.services.outbox is not None and data is not None and data.action == "confirm":
         context.services.outbox.wake()  # the chairs' notifications were queued
-
-
-async def _consent(
-    session: AsyncSession, context: BotContext, telegram_id: int, agreed: bool
-) -> list[Reply]:
-    if await active_member(session, telegram_id) is not None:
-        return [await status.describe(session, context, telegram_id)]
-    draft = await get_draft(session, telegram_id)
-    if draft is not None:
-        # Consent pressed again (an old welcome message): continue where they are.
-        return [steps.prompt(context, draft)]
-    if not agreed:
-        return [
-            Reply(_("That is fine: nothing has been stored. If you change your mind, send /start."))
-        ]
-    now = context.clock.now()
-    language = current_language()
-    await ensure_account(session, telegram_id, language, now)
-    draft = await start_draft(session, telegram_id, language, Step.NAME.value, now)
-    await audit.record(
-        session,
-        at=now,
-        actor_id=telegram_id,
-        action="consent.given",
-        subject_kind="consent",
-        subject_id=draft.consent_id,
-    )
-    return [steps.prompt(context, draft)]
 
 
 async def _on_draft_button(
@@ -129,11 +101,7 @@ async def _on_summary_button(
         return [steps.summary(context, draft, edit_id=message_id)]
     if action == "cancel":
         await discard_draft(session, draft.telegram_id)
-        text = _(
-            "Registration cancelled. Nothing you entered has been kept. "
-            "Send /start whenever you want to begin again."
-        )
-        return [Reply(text, None, message_id)]
+        return [Reply(consent.cancelled_text(), None, message_id)]
     if action == "field" and data.args:
         field = parse_step(data.args[0])
         if field in QUESTION_ORDER:

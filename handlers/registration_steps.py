@@ -215,6 +215,20 @@ def choose_municipality(
     return [advance(context, draft, context.clock.now())]
 
 
+def preset_municipality(draft: RegistrationDraft, municipality_id: int, now: datetime) -> None:
+    """An enrolment link's municipality, for a draft that has none yet (else nothing changes).
+
+    A draft waiting at the municipality question moves on to the next step.
+    """
+    if draft.municipality_id is not None:
+        return
+    draft.municipality_id = municipality_id
+    if parse_step(draft.step) is Step.MUNICIPALITY:
+        draft.step = next_step(answered(draft), editing=draft.editing).value
+        draft.pending = None
+    draft.updated_at = now
+
+
 def remove_keyboard() -> ReplyKeyboardRemove:
     """Hide the share-contact keyboard (after the phone step, or when leaving)."""
     return ReplyKeyboardRemove()

@@ -17,7 +17,7 @@ from bot.domain.names import NameProblem
 from bot.domain.phones import PhoneProblem
 from bot.domain.places import Place
 from bot.domain.registration import Step
-from bot.i18n import N_, _, current_language, format_day
+from bot.i18n import N_, _, format_day
 from handlers.replies import Reply, inline
 
 PREFIX = "reg"
@@ -191,33 +191,6 @@ def edit_picker(message_id: int | None) -> Reply:
     rows = [[(labels[step], pack(PREFIX, "field", step.value))] for step in labels]
     rows.append([(_("« Back to the summary"), pack(PREFIX, "back"))])
     return Reply(_("Which detail do you want to change?"), inline(rows), message_id)
-
-
-def welcome() -> Reply:
-    text = _(
-        "Welcome! Here you can join the membership register in about a minute.\n\n"
-        "Before we begin, how we look after your data:\n"
-        "• What we store: your name, date of birth, phone number, municipality and language, "
-        "and when you gave your consent. Nothing else.\n"
-        "• Who sees it: the chair of your municipality, who confirms your membership, and the "
-        "organisation's national staff. Nobody else.\n"
-        "• Why: to confirm your membership and to keep you informed.\n"
-        "• Party membership is sensitive personal data and is protected by the law on personal "
-        "data protection. You can ask to see, correct or delete your data at any time.\n\n"
-        "Do you agree that we keep these details in the register?"
-    )
-    # The other language is offered by its own name (an endonym needs no translation).
-    other = ("🇦🇱 Shqip", "sq") if current_language() == "en" else ("🇬🇧 English", "en")
-    return Reply(
-        text,
-        inline(
-            [
-                [(_("✅ Yes, I agree"), pack(PREFIX, "consent", "yes"))],
-                [(_("No, thank you"), pack(PREFIX, "consent", "no"))],
-                [(other[0], pack("lang", "set", other[1]))],
-            ]
-        ),
-    )
 
 
 def summary(

@@ -21,7 +21,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chair, common, invites, registration, registration_buttons, status
+from handlers import (
+    chair,
+    common,
+    invites,
+    qr,
+    registration,
+    registration_buttons,
+    registration_consent,
+    status,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -41,14 +50,19 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         (("lista", "list"), registration.pick_from_list),
         (("ne_pritje", "pending"), chair.pending_command),
         (("ftese", "invite"), invites.invite_command),
+        (("qr", "lidhja"), qr.qr_command),
     ]
     for names, callback in commands:
         application.add_handler(CommandHandler(names, callback, filters=PRIVATE))
 
+    application.add_handler(
+        CallbackQueryHandler(registration_consent.on_press, pattern=r"^reg:v1:consent(?::|$)")
+    )
     application.add_handler(CallbackQueryHandler(registration_buttons.on_button, pattern=r"^reg:"))
     application.add_handler(CallbackQueryHandler(common.language_button, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(chair.on_button, pattern=r"^app:"))
     application.add_handler(CallbackQueryHandler(invites.on_button, pattern=r"^inv:"))
+    application.add_handler(CallbackQueryHandler(qr.on_button, pattern=r"^qr:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

@@ -17,9 +17,18 @@ async def get_draft(session: AsyncSession, telegram_id: int) -> RegistrationDraf
 
 
 async def start_draft(
-    session: AsyncSession, telegram_id: int, language: str, first_step: str, now: datetime
+    session: AsyncSession,
+    telegram_id: int,
+    language: str,
+    first_step: str,
+    now: datetime,
+    *,
+    municipality_id: int | None = None,
 ) -> RegistrationDraft:
-    """Record consent and open a draft; an existing draft is kept (consent pressed twice)."""
+    """Record consent and open a draft; an existing draft is kept (consent pressed twice).
+
+    `municipality_id` is an enrolment link's municipality, already answered.
+    """
     draft = await session.get(RegistrationDraft, telegram_id)
     if draft is not None:
         return draft
@@ -32,6 +41,7 @@ async def start_draft(
         telegram_id=telegram_id,
         step=first_step,
         consent_id=consent.id,
+        municipality_id=municipality_id,
         created_at=now,
         updated_at=now,
     )

@@ -103,6 +103,22 @@ class BotHarness:
                 return edited[-1]
         raise AssertionError(f"the bot did not answer the press of {label!r}")
 
+    async def press_toast(self, user: EmulatedUser, label: str) -> str:
+        """Press a button the bot answers with a toast only; return the toast's text.
+
+        Fails if no toast comes, or if a message comes (or is edited) with it.
+        """
+        seen = len(user.callback_answers)
+        edits_before = {m.message_id: m.edits for m in user.messages}
+        await user.press(label)
+        signal = self.emu.chat_signal(user.id)
+        if not await signal.wait_until(lambda: len(user.callback_answers) > seen, 5.0):
+            raise AssertionError(f"the bot did not answer the press of {label!r}")
+        fresh = await user.receive_all(idle=0.1)
+        edited = [m for m in user.messages if m.edits != edits_before.get(m.message_id, 0)]
+        assert not fresh and not edited, f"a toast was expected, the bot sent {fresh or edited}"
+        return str(user.callback_answers[seen].get("text") or "")
+
     async def answer(self, user: EmulatedUser) -> SentMessage:
         """The newest message after the bot has gone quiet (replies may be several)."""
         first = await user.receive(timeout=5.0)
@@ -120,11 +136,30 @@ class BotHarness:
     ) -> SentMessage:
         """A whole registration, the way a member does it; returns the confirmation."""
         await self.say(user, "/start")
-        await self.press(user, "reg:v1:consent:yes")
+        await self.press_toast(user, "✅ Po, jam dakord")
         await self.say(user, name)
         await self.say(user, birth)
         await self.say(user, phone)
         await self.say(user, municipality)
+        return await self.press(user, "reg:v1:confirm")
+
+    async def register_from_link(
+        self,
+        user: EmulatedUser,
+        code: str,
+        *,
+        name: str = "Arben Hoxha",
+        birth: str = "5.3.1980",
+        phone: str = "069 212 3456",
+    ) -> SentMessage:
+        """A registration opened by an enrolment link (`/start <code>`); returns the
+        confirmation. The phone's answer must be the summary: no municipality question."""
+        await self.say(user, f"/start {code}")
+        await self.press_toast(user, "✅ Po, jam dakord")
+        await self.say(user, name)
+        await self.say(user, birth)
+        summary = await self.say(user, phone)
+        assert "reg:v1:confirm" in [b.callback_data for b in summary.buttons], summary
         return await self.press(user, "reg:v1:confirm")
 
 

@@ -33,7 +33,7 @@ def _run(
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["run"], ["demo"], ["db", "upgrade"], ["invite"], ["roles"]]
+    "command", [[], ["run"], ["demo"], ["db", "upgrade"], ["invite"], ["qr"], ["roles"]]
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = _run(*command, "--help")

@@ -19,7 +19,7 @@ from tests.harness import TOKEN, BotHarness
 async def _at_name_step(harness: BotHarness, user_id: int) -> None:
     user = harness.user(user_id)
     await harness.say(user, "/start")
-    await harness.press(user, "reg:v1:consent:yes")
+    await harness.press_toast(user, "reg:v1:consent:yes")
 
 
 async def test_an_update_stored_before_a_crash_is_handled_at_the_next_start(

@@ -13,8 +13,10 @@ async def test_a_member_types_korce_and_is_pending_in_korce(harness: BotHarness)
     welcome = await harness.say(member, "/start")
     assert "reg:v1:consent:yes" in [b.callback_data for b in welcome.buttons]
 
-    asked_name = await harness.press(member, "reg:v1:consent:yes")
-    assert asked_name.text
+    toast = await harness.press_toast(member, "reg:v1:consent:yes")
+    assert toast == said(
+        "Thank you! Now write your first name and surname, for example: Arben Hoxha."
+    )
     asked_birth = await harness.say(member, "arben hoxha")
     assert "Arben Hoxha" in (asked_birth.text or "")
     asked_phone = await harness.say(member, "5.3.1980")
@@ -38,7 +40,7 @@ async def test_a_member_types_korce_and_is_pending_in_korce(harness: BotHarness)
 async def test_a_restart_mid_registration_loses_nothing(harness: BotHarness) -> None:
     member = harness.user(1002, "Blerina")
     await harness.say(member, "/start")
-    await harness.press(member, "reg:v1:consent:yes")
+    await harness.press_toast(member, "reg:v1:consent:yes")
     await harness.say(member, "Blerina Shehu")
     await harness.say(member, "05/03/1980")
 
@@ -58,7 +60,7 @@ async def test_a_restart_mid_registration_loses_nothing(harness: BotHarness) -> 
 async def test_edit_re_asks_one_field_and_returns_to_the_summary(harness: BotHarness) -> None:
     member = harness.user(1003)
     await harness.say(member, "/start")
-    await harness.press(member, "reg:v1:consent:yes")
+    await harness.press_toast(member, "reg:v1:consent:yes")
     await harness.say(member, "Arben Hoxha")
     await harness.say(member, "1980-03-05")
     await harness.say(member, "0692120003")
@@ -74,7 +76,7 @@ async def test_edit_re_asks_one_field_and_returns_to_the_summary(harness: BotHar
 async def test_cancel_discards_the_draft_and_its_consent(harness: BotHarness) -> None:
     member = harness.user(1004)
     await harness.say(member, "/start")
-    await harness.press(member, "reg:v1:consent:yes")
+    await harness.press_toast(member, "reg:v1:consent:yes")
     await harness.say(member, "Arben Hoxha")
     await harness.say(member, "/anulo")
     async with harness.database.read() as session:
@@ -105,7 +107,7 @@ async def test_the_same_phone_from_another_account_is_recognized(harness: BotHar
     await harness.register(harness.user(1007), phone="069 212 0007")
     other = harness.user(1008)
     await harness.say(other, "/start")
-    await harness.press(other, "reg:v1:consent:yes")
+    await harness.press_toast(other, "reg:v1:consent:yes")
     await harness.say(other, "Dritan Hoxha")
     await harness.say(other, "1.1.1990")
     reply = await harness.say(other, "+355692120007")
@@ -129,7 +131,7 @@ async def test_english_on_request_and_the_menus_per_language(harness: BotHarness
     await harness.say(member, "/start")
     welcome_en = await harness.press(member, "lang:v1:set:en")
     assert "reg:v1:consent:yes" in [b.callback_data for b in welcome_en.buttons]
-    await harness.press(member, "reg:v1:consent:yes")
+    await harness.press_toast(member, "reg:v1:consent:yes")
     asked = await harness.say(member, "Arben Hoxha")
     assert asked.text == said(
         "Thank you, {name}. When were you born? For example: 5.3.1980.", "en", name="Arben Hoxha"

@@ -15,7 +15,7 @@ NAME_Q = "What is your full name? Write your first name and surname, for example
 
 async def _at_name(harness: BotHarness, user: EmulatedUser) -> None:
     await harness.say(user, "/start")
-    await harness.press(user, "reg:v1:consent:yes")
+    await harness.press_toast(user, "reg:v1:consent:yes")
 
 
 async def _draft(harness: BotHarness, user_id: int) -> RegistrationDraft | None:

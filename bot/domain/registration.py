@@ -1,8 +1,11 @@
-"""The registration conversation as pure rules: which step comes next."""
+"""The registration conversation as pure rules: which step comes next, what a typed consent says."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+
+from bot.domain.text import fold_case
 
 
 class Step(StrEnum):
@@ -35,3 +38,23 @@ def parse_step(value: str | None) -> Step | None:
         return Step(value) if value is not None else None
     except ValueError:
         return None
+
+
+# What people type instead of pressing the consent buttons, folded (case, diacritics and
+# punctuation ignored). Only obvious answers: anything else shows the buttons again.
+_TYPED_YES = frozenset(
+    {"po", "yes", "dakord", "po dakord", "jam dakord", "po jam dakord", "i agree", "yes i agree"}
+)
+_TYPED_NO = frozenset(
+    {"jo", "no", "jo faleminderit", "nuk jam dakord", "no thank you", "no thanks"}
+)
+
+
+def typed_consent(text: str) -> bool | None:
+    """A typed answer to the consent question: True (yes), False (no) or None (unclear)."""
+    words = " ".join(re.findall(r"[a-z]+", fold_case(text)))
+    if words in _TYPED_YES:
+        return True
+    if words in _TYPED_NO:
+        return False
+    return None
