@@ -194,7 +194,7 @@ def test_the_demo_in_a_terminal_takes_a_phone_as_digits_and_ends_on_ctrl_c(
         _read_until(fd, seen, r"you> $", 60)
         steps = [
             ("/start", r"A jeni dakord"),
-            ("1", r"Si e keni emrin e plotë"),
+            ("1", r"bot \(notice\)> Faleminderit! Tani shkruani emrin"),
             ("arben hoxha", r"Kur keni lindur"),
             ("5.3.1980", r"Cili është numri juaj i telefonit"),
             ("0692123456", r"Telefoni: \+355 69 212 3456\."),

@@ -119,7 +119,7 @@ async def test_a_burst_of_stray_input_then_the_answer_is_answered_in_order(
 ) -> None:
     member = harness.user(1001, "Arta")
     await harness.say(member, "/start")
-    await harness.press(member, "reg:v1:consent:yes")
+    await harness.press_toast(member, "reg:v1:consent:yes")
     await harness.say(member, "Arta Hoxha")
     other = harness.user(1002, "Besa")
 
