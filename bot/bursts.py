@@ -8,7 +8,7 @@ grows, with a button to the pending list (design §3). Once things are quiet for
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,14 @@ from storage.roles import active_grants
 
 SUMMARY_REF = "burst"
 QUIET = timedelta(minutes=30)
+
+
+def _settled(services: Services) -> datetime:
+    """When a new edit of a summary may go: its count is brought up to date at most every
+    BURST_SUMMARY_EDIT_SECONDS. Every edit costs one of the bot's ~30 messages a second, and
+    at a rally a count edited per application costs nearly a message per registration
+    (bench/peak.py). Real time: not_before is on the sender's clock (storage.outbox)."""
+    return datetime.now(UTC) + timedelta(seconds=services.settings.burst_summary_edit_seconds)
 
 
 async def folding(session: AsyncSession, recipient_id: int, now: datetime) -> bool:
@@ -61,7 +69,9 @@ async def refresh_summary(
     payload = await _payload(session, recipient_id, language)
     current = await outbox.latest_to(session, recipient_id, SUMMARY_REF, since=now - QUIET)
     if current is not None:
-        await outbox.enqueue_edit(session, original_id=current.id, payload=payload, now=now)
+        await outbox.enqueue_edit(
+            session, original_id=current.id, payload=payload, now=now, not_before=_settled(services)
+        )
         return
     await outbox.enqueue(
         session,
@@ -76,11 +86,21 @@ async def refresh_summary(
 
 
 async def recount(
-    session: AsyncSession, recipient_ids: set[int], languages: dict[int, str], now: datetime
+    session: AsyncSession,
+    services: Services,
+    recipient_ids: set[int],
+    languages: dict[int, str],
+    now: datetime,
 ) -> None:
     """After a decision: the summaries these deciders hold show the new count."""
     for recipient_id in sorted(recipient_ids):
         current = await outbox.latest_to(session, recipient_id, SUMMARY_REF, since=now - QUIET)
         if current is not None:
             payload = await _payload(session, recipient_id, languages[recipient_id])
-            await outbox.enqueue_edit(session, original_id=current.id, payload=payload, now=now)
+            await outbox.enqueue_edit(
+                session,
+                original_id=current.id,
+                payload=payload,
+                now=now,
+                not_before=_settled(services),
+            )

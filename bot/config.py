@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Read/write/connect timeout of one Bot API call (not the long poll's).
     bot_api_timeout_seconds: float = Field(default=10, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
+    # A chair's burst summary is re-counted at most this often (each edit is a message).
+    burst_summary_edit_seconds: float = Field(default=10, ge=0)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 

@@ -163,7 +163,7 @@ async def _recount_summaries(
     ]
     people = {role.telegram_id for role in roles}
     languages = {person: await language_of(session, services, person) for person in people}
-    await bursts.recount(session, people, languages, now)
+    await bursts.recount(session, services, people, languages, now)
 
 
 async def application_decided(

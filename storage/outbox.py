@@ -134,7 +134,12 @@ async def _locked(session: AsyncSession, delivery_id: int) -> Delivery | None:
 
 
 async def enqueue_edit(
-    session: AsyncSession, *, original_id: int, payload: dict[str, Any], now: datetime
+    session: AsyncSession,
+    *,
+    original_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
 ) -> Delivery | None:
     """Change the text (and buttons) of the message delivery `original_id` sends or sent.
 
@@ -144,6 +149,9 @@ async def enqueue_edit(
     (failed, unreachable, cancelled: there is nothing to edit). Only the latest edit
     matters, so a still-queued edit of the same original is overwritten rather than
     followed by a second one. The edit waits behind its original by the per-chat order.
+
+    `not_before` (on the sender's real clock, like every not_before) holds a new edit back
+    so later changes fold into it; an edit already queued keeps its own time.
     """
     if "chat_id" in payload or "message_id" in payload:
         raise ValueError("chat_id and message_id come from the original delivery")
@@ -198,7 +206,7 @@ async def enqueue_edit(
         priority=original.priority,
         status=QUEUED,
         attempts=0,
-        not_before=None if _NOT_BEFORE_NULLABLE else ASAP,
+        not_before=not_before or (None if _NOT_BEFORE_NULLABLE else ASAP),
         created_at=now,
     )
     session.add(edit)

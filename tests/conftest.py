@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.engine import URL, make_url
@@ -17,6 +17,9 @@ from sqlalchemy.engine import URL, make_url
 from storage.db import Database, ensure_private_sqlite_file
 from storage.schema import upgrade
 from tests.harness import BotHarness
+
+#: `make_harness(**settings)`: a running bot with settings of the test's own.
+Harness = Callable[..., Awaitable[BotHarness]]
 
 # =============================================================================================
 # Database fixtures (storage infrastructure)
@@ -193,6 +196,22 @@ async def sqlite_db(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Data
 
 # ===================================== end-to-end fixtures ===================================
 # `harness`: the real bot (Runner) polling the emulator over HTTP, on a migrated SQLite copy.
+
+
+@pytest.fixture
+async def make_harness(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Harness]:
+    """A running bot with the given settings (the default fixture takes none)."""
+    made: list[BotHarness] = []
+
+    async def make(**settings: Any) -> BotHarness:
+        harness = BotHarness(await _sqlite_copy(tmp_path, sqlite_template), **settings)
+        await harness.start()
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.close()
 
 
 @pytest.fixture

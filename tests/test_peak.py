@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +20,7 @@ from sqlalchemy import func, select
 from bot.emulator import EmulatedUser, SentMessage
 from storage import outbox
 from storage.models import Member
-from tests.conftest import _sqlite_copy
+from tests.conftest import Harness
 from tests.harness import BotHarness, said
 from tests.test_chair_flow import make_officer, wait_for
 
@@ -30,23 +28,6 @@ GENERIC_ERROR = (
     "Sorry, something went wrong on our side. What you entered so far is saved: "
     "please try again in a moment."
 )
-Harness = Callable[..., Awaitable[BotHarness]]
-
-
-@pytest.fixture
-async def make_harness(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Harness]:
-    """A running bot with the given settings (the default fixture takes none)."""
-    made: list[BotHarness] = []
-
-    async def make(**settings: Any) -> BotHarness:
-        harness = BotHarness(await _sqlite_copy(tmp_path, sqlite_template), **settings)
-        await harness.start()
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        await harness.close()
 
 
 def containing(text: str) -> Callable[[SentMessage], bool]:
