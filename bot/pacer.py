@@ -16,10 +16,10 @@ and every call made through that bot passes through it:
   waits at most one slot, not behind the queue, and a chat that must cool down holds nobody
   else up.
 - **429 is a pace, not an error.** The call waits `retry_after` and goes again, first in
-  line. Telegram's answer does not say which limit it hit, so: when the chat had received
-  something within the last `per_chat_interval`, it is the chat's limit and only that chat
-  pauses; otherwise it is the bot's, and every slot waits. A call gives up (re-raises) only
-  when waiting would pass its `max_wait` (the outbox then queues the row again durably).
+  line. Telegram's answer does not say which limit it hit, so a 429 pauses its chat, and
+  429s for three different chats within a second pause the whole bot (`_rate_limited`). A
+  call gives up (re-raises) only when waiting would pass its `max_wait` (the outbox then
+  queues the row again durably).
 - **5xx, timeouts and connection errors** are retried here, with exponential backoff, for
   calls that ask for it (`retry_transient`, the default for replies) until `deadline`
   seconds have passed since the call began; then the error goes to the caller
@@ -87,6 +87,8 @@ PACED_METHODS: Final = frozenset(
         "editMessageReplyMarkup",
     }
 )
+#: 429s for this many different chats within a second mean the bot's limit, not a chat's.
+BOT_WIDE_CHATS: Final = 3
 #: Besides the paced ones, calls a reply may retry on 5xx: answering a press.
 _RETRIABLE_UNPACED: Final = frozenset({"answerCallbackQuery"})
 
@@ -149,13 +151,14 @@ class Pacer(BaseRateLimiter[Pace]):
         self.backoff_max = backoff_max
         self._clock = clock
         self.stats: dict[str, int] = dict.fromkeys(
-            ("granted", "rate_limited", "transient_retries", "gave_up"), 0
+            ("granted", "rate_limited", "bot_wide_pauses", "transient_retries", "gave_up"), 0
         )
         self._waiters: list[_Waiter] = []  # sorted: priority, then arrival
         self._seq = itertools.count()
         self._buckets: dict[int, _Bucket] = {}
         self._next_slot = 0.0
         self._paused_until = 0.0
+        self._recent_429s: list[tuple[float, int]] = []  # (when, chat) in the last second
         self._changed: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -348,17 +351,25 @@ class Pacer(BaseRateLimiter[Pace]):
     # --- 429 and backoff -----------------------------------------------------------------------
 
     def _rate_limited(self, chat_id: int | None, wait: float) -> None:
+        """Pause the chat, and the whole bot when the 429s say it is the bot's limit.
+
+        One 429 pauses its chat only: the pacer keeps the bot under its overall limit, so a
+        lone 429 is most likely about that chat. 429s for `BOT_WIDE_CHATS` different chats
+        within a second (or one for a call without a chat) mean the bot's own limit — another
+        process on the token, or a lower limit than configured — and every slot waits.
+        """
         now = self._clock()
-        bucket = self._buckets.get(chat_id) if chat_id is not None else None
-        # The grant of this very call set last_sent; an earlier send within the interval
-        # means the chat was busy, so its own limit is the likelier one.
-        busy_chat = bucket is not None and self._tokens(bucket, now) < self.per_chat_burst - 1
-        if busy_chat:
+        if chat_id is not None:
+            bucket = self._bucket(chat_id, now)
             assert bucket is not None
             bucket.paused_until = max(bucket.paused_until, now + wait)
             bucket.tokens, bucket.at = 0.0, now
-        else:
+            self._recent_429s = [(t, c) for t, c in self._recent_429s if t > now - 1.0]
+            self._recent_429s.append((now, chat_id))
+        chats = {c for _, c in self._recent_429s}
+        if chat_id is None or len(chats) >= BOT_WIDE_CHATS:
             self._paused_until = max(self._paused_until, now + wait)
+            self.stats["bot_wide_pauses"] += 1
         if self._changed is not None:
             self._changed.set()
 

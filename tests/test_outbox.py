@@ -287,7 +287,7 @@ async def test_flood_control_pauses_the_sender_and_nothing_is_lost_or_doubled(
     await sender.drain(10)
     elapsed = time.monotonic() - started
 
-    assert elapsed >= 1.0  # the whole sender waited out retry_after
+    assert elapsed >= 1.0  # the refused message waited out retry_after
     assert [[msg.text for msg in m.messages] for m in members] == [
         [f"Njoftim {m.id}"] for m in members
     ]
