@@ -180,7 +180,8 @@ async def one_run(template: Path, members: int, flow: str, faults: float) -> Run
             return_exceptions=True,
         )
         seconds = time.monotonic() - started
-        await harness.drain_outbox()
+        assert harness.runner is not None and harness.runner.outbox is not None
+        await harness.runner.outbox.drain(timeout=300)  # retries back off on a bad day
         # Delivered sends only (a late answer was delivered; a 5xx or a 429 was not).
         sends = harness.emu.stats["sent"] - before
         durations = [r for r in results if isinstance(r, float)]

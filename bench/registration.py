@@ -16,8 +16,10 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -71,7 +73,18 @@ async def _register(
     latencies.append(time.perf_counter() - start)
 
 
-async def bench_regjistri(members: int, think: float = 0.0) -> tuple[float, list[float]]:
+@dataclass
+class Measure:
+    """Wall time, CPU time of this process (bot and emulator alike, for both bots), SQL."""
+
+    elapsed: float = 0.0
+    cpu: float = 0.0
+    statements: int = 0
+
+
+async def bench_regjistri(
+    members: int, think: float = 0.0, measure: Measure | None = None
+) -> tuple[float, list[float]]:
     emulator = BotApiEmulator(token=TOKEN, bot_username="regjistri_bench_bot")
     await emulator.start()
     emulator.user(9001, first_name="Admin")
@@ -81,14 +94,25 @@ async def bench_regjistri(members: int, think: float = 0.0) -> tuple[float, list
             telegram_api_url=emulator.base_url,
             database_url=f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}",
             admin_ids=(9001,),
+            # The CPU is measured here, not Telegram's limits (bench/peak.py does those).
+            send_rate_per_second=1000,
+            send_per_chat_interval_seconds=0,
         )
         runner = Runner(settings, poll_timeout=1)
         await runner.start()
+        counted = measure or Measure()
+
+        def count(*_: object) -> None:
+            counted.statements += 1
+
+        event.listen(runner.database.engine.sync_engine, "before_cursor_execute", count)
         users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
         latencies: list[float] = []
+        cpu = time.process_time()
         start = time.perf_counter()
         await asyncio.gather(*(_register(u, i, latencies, think) for i, u in enumerate(users)))
         elapsed = time.perf_counter() - start
+        counted.cpu, counted.elapsed = time.process_time() - cpu, elapsed
         await runner.stop()
     await emulator.stop()
     return elapsed, latencies
@@ -99,7 +123,9 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
-async def bench_echo(members: int, think: float = 0.0) -> tuple[float, list[float]]:
+async def bench_echo(
+    members: int, think: float = 0.0, measure: Measure | None = None
+) -> tuple[float, list[float]]:
     emulator = BotApiEmulator(token=TOKEN, bot_username="echo_bench_bot")
     await emulator.start()
     app = (
@@ -123,9 +149,12 @@ async def bench_echo(members: int, think: float = 0.0) -> tuple[float, list[floa
             await user.receive(timeout=30)
             latencies.append(time.perf_counter() - start)
 
+    cpu = time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(chat(u) for u in users))
     elapsed = time.perf_counter() - start
+    if measure is not None:
+        measure.cpu, measure.elapsed = time.process_time() - cpu, elapsed
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
@@ -138,7 +167,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _report(
-    title: str, members: int, ours: tuple[float, list[float]], floor: tuple[float, list[float]]
+    title: str,
+    members: int,
+    ours: tuple[float, list[float]],
+    floor: tuple[float, list[float]],
+    measures: tuple[Measure, Measure] | None = None,
 ) -> None:
     print(title)
     print(f"{'':<22}{'updates/s':>10}{'regs/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
@@ -151,8 +184,17 @@ def _report(
     print(
         f"ratio regjistri/floor: p50 {_percentile(ours_lat, 50) / _percentile(floor_lat, 50):.2f}x,"
         f" p95 {_percentile(ours_lat, 95) / _percentile(floor_lat, 95):.2f}x, throughput "
-        f"{(len(floor_lat) / floor_time) / (len(ours_lat) / ours_time):.2f}x lower\n"
+        f"{(len(floor_lat) / floor_time) / (len(ours_lat) / ours_time):.2f}x lower"
     )
+    if measures is not None:
+        mine, echo = measures
+        ours_cpu, echo_cpu = mine.cpu / len(ours_lat), echo.cpu / len(floor_lat)
+        print(
+            f"CPU per update (bot + emulator, one process): regjistri {ours_cpu * 1000:.2f} ms, "
+            f"echo {echo_cpu * 1000:.2f} ms ({ours_cpu / echo_cpu:.2f}x); "
+            f"SQL statements per update: {mine.statements / len(ours_lat):.1f}"
+        )
+    print()
 
 
 def main() -> None:
@@ -165,13 +207,15 @@ def main() -> None:
         help="mean pause (s) between a member's steps in the paced run",
     )
     args = parser.parse_args()
-    ours = asyncio.run(bench_regjistri(args.members))
-    floor = asyncio.run(bench_echo(args.members))
+    mine, echo = Measure(), Measure()
+    ours = asyncio.run(bench_regjistri(args.members, measure=mine))
+    floor = asyncio.run(bench_echo(args.members, measure=echo))
     _report(
         f"Saturation: {args.members} members, {STEPS} updates each, no pauses (closed loop)",
         args.members,
         ours,
         floor,
+        (mine, echo),
     )
     ours = asyncio.run(bench_regjistri(args.members, args.think))
     floor = asyncio.run(bench_echo(args.members, args.think))
