@@ -15,16 +15,48 @@ was about to be sent is lost; the person's next message or /start shows where th
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 
 @dataclass
 class Handling:
-    """One update in hand; `marked` once a committed transaction recorded it as handled."""
+    """One update in hand; `marked` once a committed transaction recorded it as handled.
+
+    `slot` is the runner's concurrency slot the update holds while it works (a bound on
+    database and CPU work at once); `waiting_on_telegram()` steps out of it.
+    """
 
     update_id: int
     marked: bool = False
+    slot: asyncio.Semaphore | None = None
+    stepped_out: bool = False
+
+
+@asynccontextmanager
+async def waiting_on_telegram() -> AsyncIterator[None]:
+    """Give the update's concurrency slot back while it waits on Telegram.
+
+    Sending a reply can wait a pacing slot, a 429's retry_after or a retry's backoff: cheap
+    waits that must not keep other people's updates from their database work (measured in
+    bench/peak.py: with a fifth of calls failing, 8 slots held through the retries capped
+    the whole bot at half of Telegram's rate). Each chat's order is kept by the runner's
+    per-chat chain, not by the slot.
+    """
+    handling = current_update.get()
+    if handling is None or handling.slot is None or handling.stepped_out:
+        yield
+        return
+    handling.stepped_out = True
+    handling.slot.release()
+    try:
+        yield
+    finally:
+        await handling.slot.acquire()
+        handling.stepped_out = False
 
 
 #: Set by the runner around each update; None outside (tests without a runner, jobs).

@@ -17,7 +17,7 @@ and every call made through that bot passes through it:
   else up.
 - **429 is a pace, not an error.** The call waits `retry_after` and goes again, first in
   line. Telegram's answer does not say which limit it hit, so a 429 pauses its chat, and
-  429s for three different chats within a second pause the whole bot (`_rate_limited`). A
+  429s for many chats and calls within a second pause the whole bot (`_rate_limited`). A
   call gives up (re-raises) only when waiting would pass its `max_wait` (the outbox then
   queues the row again durably).
 - **5xx, timeouts and connection errors** are retried here, with exponential backoff, for
@@ -46,14 +46,17 @@ import logging
 import random
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, TypedDict
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
+
+from bot.chat_allowance import ChatAllowance
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +90,10 @@ PACED_METHODS: Final = frozenset(
         "editMessageReplyMarkup",
     }
 )
-#: 429s for this many different chats within a second mean the bot's limit, not a chat's.
+#: 429s for this many different chats within a second, and for this share of the calls
+#: made in it, mean the bot's limit, not a chat's.
 BOT_WIDE_CHATS: Final = 3
+BOT_WIDE_SHARE: Final = 0.2
 #: Besides the paced ones, calls a reply may retry on 5xx: answering a press.
 _RETRIABLE_UNPACED: Final = frozenset({"answerCallbackQuery"})
 
@@ -115,16 +120,6 @@ class _Waiter:
     seq: int
     chat_id: int | None = field(compare=False)
     granted: asyncio.Future[None] = field(compare=False)
-
-
-@dataclass
-class _Bucket:
-    """One chat's allowance: `tokens` messages may go at `at` (a monotonic time)."""
-
-    tokens: float
-    at: float
-    paused_until: float = 0.0
-    last_sent: float = float("-inf")
 
 
 class Pacer(BaseRateLimiter[Pace]):
@@ -155,10 +150,11 @@ class Pacer(BaseRateLimiter[Pace]):
         )
         self._waiters: list[_Waiter] = []  # sorted: priority, then arrival
         self._seq = itertools.count()
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[int, ChatAllowance] = {}
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._recent_429s: list[tuple[float, int]] = []  # (when, chat) in the last second
+        self._recent_grants: deque[float] = deque()  # when slots were granted, last second
         self._changed: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -210,12 +206,16 @@ class Pacer(BaseRateLimiter[Pace]):
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
                 self.stats["rate_limited"] += 1
+                if paced:
+                    self._refund()  # refused: it put nothing on a screen
                 self._rate_limited(chat_id, wait)
                 if self._clock() + wait - started > max_wait:
                     self.stats["gave_up"] += 1
                     raise
                 log.info("429 on %s; waiting %.1f s", endpoint, wait)
             except NetworkError as error:  # 5xx, timeouts, connection errors
+                if paced and not isinstance(error, BadRequest | TimedOut):
+                    self._refund()  # a 5xx put nothing on a screen; a timeout may have
                 if not retry_transient or isinstance(error, BadRequest):  # PTB: a NetworkError
                     raise
                 failures += 1
@@ -251,12 +251,12 @@ class Pacer(BaseRateLimiter[Pace]):
     def cooling_chats(self) -> list[int]:
         """Chats that may not receive a message right now (the outbox claims around them)."""
         now = self._clock()
-        return [chat for chat, bucket in self._buckets.items() if self._ready_at(bucket, now) > now]
+        return [chat for chat, bucket in self._buckets.items() if bucket.ready_at(now) > now]
 
     def next_change_in(self) -> float | None:
         """Seconds until a paused bot or a cooling chat may send again; None if none waits."""
         now = self._clock()
-        times = [t for t in (self._ready_at(b, now) for b in self._buckets.values()) if t > now]
+        times = [t for t in (b.ready_at(now) for b in self._buckets.values()) if t > now]
         if self._paused_until > now:
             times.append(self._paused_until)
         return min(times) - now if times else None
@@ -297,15 +297,18 @@ class Pacer(BaseRateLimiter[Pace]):
                 del self._waiters[index]
                 return None
             bucket = self._bucket(waiter.chat_id, now)
-            ready = now if bucket is None else self._ready_at(bucket, now)
+            ready = now if bucket is None else bucket.ready_at(now)
             if ready > now:
                 soonest = min(soonest, ready)
                 continue
             del self._waiters[index]
             if bucket is not None:
-                self._take_token(bucket, now)
+                bucket.take(now)
             self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
             self.stats["granted"] += 1
+            self._recent_grants.append(now)
+            if len(self._recent_grants) > 4 * self.rate_per_second:
+                self._recent_grants.popleft()
             waiter.granted.set_result(None)
             self._forget_idle_chats(now)
             return None
@@ -313,39 +316,20 @@ class Pacer(BaseRateLimiter[Pace]):
 
     # --- per-chat buckets ----------------------------------------------------------------
 
-    def _bucket(self, chat_id: int | None, now: float) -> _Bucket | None:
+    def _bucket(self, chat_id: int | None, now: float) -> ChatAllowance | None:
         if chat_id is None:
             return None
         bucket = self._buckets.get(chat_id)
         if bucket is None:
-            bucket = self._buckets[chat_id] = _Bucket(float(self.per_chat_burst), now)
+            bucket = ChatAllowance.full(self.per_chat_burst, self.per_chat_interval, now)
+            self._buckets[chat_id] = bucket
         return bucket
-
-    def _tokens(self, bucket: _Bucket, now: float) -> float:
-        if self.per_chat_interval <= 0:
-            return float(self.per_chat_burst)
-        refill = (now - bucket.at) / self.per_chat_interval
-        return min(float(self.per_chat_burst), bucket.tokens + refill)
-
-    def _ready_at(self, bucket: _Bucket, now: float) -> float:
-        tokens = self._tokens(bucket, now)
-        ready = now if tokens >= 1.0 else now + (1.0 - tokens) * self.per_chat_interval
-        return max(ready, bucket.paused_until)
-
-    def _take_token(self, bucket: _Bucket, now: float) -> None:
-        bucket.tokens = self._tokens(bucket, now) - 1.0
-        bucket.at = now
-        bucket.last_sent = now
 
     def _forget_idle_chats(self, now: float) -> None:
         """Drop buckets that are full again, so a long run does not keep every chat ever."""
         if len(self._buckets) < 4096:
             return
-        for chat_id in [
-            c
-            for c, b in self._buckets.items()
-            if self._tokens(b, now) >= self.per_chat_burst and b.paused_until <= now
-        ]:
+        for chat_id in [c for c, b in self._buckets.items() if b.idle(now)]:
             del self._buckets[chat_id]
 
     # --- 429 and backoff -----------------------------------------------------------------------
@@ -354,24 +338,31 @@ class Pacer(BaseRateLimiter[Pace]):
         """Pause the chat, and the whole bot when the 429s say it is the bot's limit.
 
         One 429 pauses its chat only: the pacer keeps the bot under its overall limit, so a
-        lone 429 is most likely about that chat. 429s for `BOT_WIDE_CHATS` different chats
-        within a second (or one for a call without a chat) mean the bot's own limit — another
-        process on the token, or a lower limit than configured — and every slot waits.
+        lone 429 is most likely about that chat. When, within the last second, 429s came for
+        `BOT_WIDE_CHATS` different chats and for at least `BOT_WIDE_SHARE` of the calls
+        granted, it is the bot's own limit (another process on the token, or a lower limit
+        than configured) and every slot waits; so does a 429 for a call without a chat.
         """
         now = self._clock()
         if chat_id is not None:
             bucket = self._bucket(chat_id, now)
             assert bucket is not None
-            bucket.paused_until = max(bucket.paused_until, now + wait)
-            bucket.tokens, bucket.at = 0.0, now
+            bucket.pause(now + wait, now)
             self._recent_429s = [(t, c) for t, c in self._recent_429s if t > now - 1.0]
             self._recent_429s.append((now, chat_id))
+        while self._recent_grants and self._recent_grants[0] <= now - 1.0:
+            self._recent_grants.popleft()
         chats = {c for _, c in self._recent_429s}
-        if chat_id is None or len(chats) >= BOT_WIDE_CHATS:
+        share = len(self._recent_429s) / max(len(self._recent_grants), 1)
+        if chat_id is None or (len(chats) >= BOT_WIDE_CHATS and share >= BOT_WIDE_SHARE):
             self._paused_until = max(self._paused_until, now + wait)
             self.stats["bot_wide_pauses"] += 1
         if self._changed is not None:
             self._changed.set()
+
+    def _refund(self) -> None:
+        """Give back the slot of a call Telegram refused, so failures do not slow the rest."""
+        self._next_slot = max(self._clock(), self._next_slot - 1.0 / self.rate_per_second)
 
     def _backoff(self, failures: int) -> float:
         delay = min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))

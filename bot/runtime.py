@@ -228,11 +228,12 @@ class Runner:
             with contextlib.suppress(Exception):
                 await asyncio.shield(previous)
         assert self.application is not None
-        handling = Handling(update.update_id)
+        handling = Handling(update.update_id, slot=self._slots)
         token = current_update.set(handling)
         try:
             async with self._slots:
                 # process_update hands handler errors to the error handler; it does not raise.
+                # Replies step out of the slot while they wait (bot.handling).
                 await self.application.process_update(update)
         finally:
             current_update.reset(token)

@@ -28,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, parse
+from bot.handling import waiting_on_telegram
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ class Reply:
 
 async def send_replies(context: BotContext, chat_id: int, replies: list[Reply]) -> list[int | None]:
     """Send (or edit) in order; the message ids, one per reply (None: handed to the outbox)."""
+    async with waiting_on_telegram():
+        return await _send_in_order(context, chat_id, replies)
+
+
+async def _send_in_order(
+    context: BotContext, chat_id: int, replies: list[Reply]
+) -> list[int | None]:
     ids: list[int | None] = []
     for index, reply in enumerate(replies):
         try:
@@ -134,7 +142,8 @@ async def answer_press(update: Update, prefix: str) -> Press:
     user = update.effective_user
     assert query is not None and user is not None and update.effective_chat is not None
     try:
-        await query.answer()
+        async with waiting_on_telegram():
+            await query.answer()
     except TelegramError as error:
         # Only the spinner on the button is at stake; the press itself is handled below.
         log.info("answering a press failed (%s); handling it anyway", type(error).__name__)
