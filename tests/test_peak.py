@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import EmulatedUser, SentMessage
 from storage import outbox
-from storage.models import Member
+from storage.models import Delivery, Member
 from tests.conftest import Harness
 from tests.harness import BotHarness, said
 from tests.test_chair_flow import make_officer, wait_for
@@ -192,3 +192,20 @@ async def test_a_broadcast_backlog_does_not_hold_up_a_reply(harness: BotHarness)
     delivered = sum(1 for p in recipients if p.messages)
     assert delivered < len(recipients)  # the backlog was still there while we talked
     assert max(waits) < 1.0, waits  # one pacing slot and a round trip, not the queue
+
+
+async def test_a_reply_refused_past_its_deadline_is_delivered_later_by_the_outbox(
+    make_harness: Harness,
+) -> None:
+    harness = await make_harness(reply_deadline_seconds=1.0)
+    member = harness.user(1001, "Arta")
+    # Telegram fails every message to this chat for a while: longer than the reply may wait.
+    harness.emu.faults.add(status=502, method="sendMessage", chat_id=member.id, times=5)
+    await member.send("/start")
+    welcome = await wait_for(member, with_button("reg:v1:consent:yes"), 30)
+    assert welcome.text
+    async with harness.database.read() as session:
+        rows = (await session.scalars(select(Delivery).where(Delivery.ref_kind == "reply"))).all()
+    assert [(r.chat_id, r.status) for r in rows] == [(member.id, "sent")]  # handed over, sent
+    assert len([m for m in member.messages if m.buttons]) == 1  # once, not twice
+    nobody_saw_the_generic_error(member)
