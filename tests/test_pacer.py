@@ -64,8 +64,11 @@ async def test_a_reply_goes_before_waiting_notifications_and_bulk(api: FakeApi) 
     await asyncio.gather(reply, *backlog)
     order = [label for _, label in api.sent]
     # The reply waits one slot (the one already granted), not behind the queue; cards
-    # (notifications) go before the announcement's bulk.
-    assert order == ["card0", "reply", "card1", "card2"] + [f"bulk{n}" for n in range(5)]
+    # (notifications) go before the announcement's bulk, except that every fifth slot goes
+    # to the longest-waiting call (bulk0 here), so bulk is never starved.
+    assert order == ["card0", "reply", "card1", "card2", "bulk0"] + [
+        f"bulk{n}" for n in range(1, 5)
+    ]
     await pacer.shutdown()
 
 
@@ -119,4 +122,18 @@ async def test_a_reply_gives_up_at_the_deadline(api: FakeApi) -> None:
         await send(pacer, api, "down", chat=1)
     assert 0.05 <= time.monotonic() - started <= 0.35  # never past the deadline
     assert pacer.stats["gave_up"] == 1
+    await pacer.shutdown()
+
+
+async def test_a_storm_of_replies_does_not_starve_a_card(api: FakeApi) -> None:
+    pacer = Pacer(rate_per_second=50, per_chat_interval=0)
+    replies = [asyncio.create_task(send(pacer, api, f"r{n}", chat=n)) for n in range(40)]
+    await asyncio.sleep(0.05)
+    card = asyncio.create_task(send(pacer, api, "card", chat=999, priority=NOTIFY))
+    more = [asyncio.create_task(send(pacer, api, f"s{n}", chat=500 + n)) for n in range(40)]
+    await asyncio.gather(card, *replies, *more)
+    order = [label for _, label in api.sent]
+    # The card goes after the replies that were already waiting (the oldest lane takes them
+    # in turn) but before the replies that came after it, all 40 of them.
+    assert order.index("card") < order.index("s39")
     await pacer.shutdown()
