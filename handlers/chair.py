@@ -41,7 +41,8 @@ PREFIX = texts.PREFIX
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """Approve, Reject, a reason, Keep (changed my mind), or a page of the pending list."""
+    """Approve, Reject, a reason, Keep (changed my mind), Send or Change under a typed
+    reason shown back, or a page of the pending list."""
     press = await answer_press(update, PREFIX)
     user, data, message_id = press.user, press.data, press.message_id
     if data is not None and data.action == "page":
