@@ -7,14 +7,15 @@ import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.enrolment import enrolment_link, municipality_code, start_link
 from bot.domain.permissions import RoleKind
 from bot.domain.places import MatchKind, MunicipalityMatcher, Place, fold
+from bot.i18n import TIMEZONE
 from bot.lifecycle import BOT_USERNAME_KEY
 from bot.qr import qr_png
 from storage import audit
@@ -38,7 +39,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "invite":
             return await _invite(settings, database, args)
         if args.command == "qr":
-            return await _qr(database, args)
+            return await _qr(settings, database, args)
         if args.command == "roles":
             return await _roles(database)
         return await _revoke(database, args.role_id)
@@ -79,6 +80,9 @@ def _pick_county(places: list[Place], name: str) -> tuple[int, str] | None:
 async def _invite(settings: Settings, database: Database, args: argparse.Namespace) -> int:
     kind = RoleKind(args.role)
     now = datetime.now(UTC)
+    username = await _bot_username(database, settings, args)
+    if not username:
+        return 2
     async with database.write() as session:
         places = await list_places(session)
         county_id = municipality_id = None
@@ -99,9 +103,6 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             if county is None:
                 return 2
             county_id, what = county[0], f"coordinator of {county[1]} county"
-        username = await _bot_username(session, args)
-        if not username:
-            return 2
         invite, code = await create_invite(
             session,
             kind=kind,
@@ -125,27 +126,58 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
     return 0
 
 
-async def _bot_username(session: AsyncSession, args: argparse.Namespace) -> str | None:
-    """--bot-username, else the name the bot noted at its last start."""
-    username = args.bot_username or await session.scalar(
-        select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
-    )
-    if not username:
-        print(
-            "The bot has not run yet, so its username is unknown: pass --bot-username.",
-            file=sys.stderr,
+async def _bot_username(
+    database: Database, settings: Settings, args: argparse.Namespace
+) -> str | None:
+    """--bot-username, else the name the bot noted at its last start, else Telegram's
+    answer to getMe when a token is configured (a bot that has never run).
+
+    Asked before the command's write transaction: no network call holds SQLite's lock.
+    """
+    if args.bot_username:
+        return str(args.bot_username)
+    async with database.read() as session:
+        username = await session.scalar(
+            select(Setting.value).where(Setting.key == BOT_USERNAME_KEY)
         )
-    return username or None
+    if username:
+        return str(username)
+    if settings.telegram_bot_token:
+        return await _ask_telegram(settings)
+    print(
+        "The bot's username is unknown (it has not run yet and TELEGRAM_BOT_TOKEN is not "
+        "set): pass --bot-username.",
+        file=sys.stderr,
+    )
+    return None
 
 
-async def _qr(database: Database, args: argparse.Namespace) -> int:
+async def _ask_telegram(settings: Settings) -> str | None:
+    """The bot's username from getMe; a refusal or no network is one line, not a traceback."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    bot = Bot(settings.telegram_bot_token or "", base_url=settings.telegram_api_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as error:
+        from bot.startup import explain
+
+        failure = explain(error, settings)
+        reason = failure.message if failure else type(error).__name__
+        print(f"{reason} (or pass --bot-username)", file=sys.stderr)
+        return None
+
+
+async def _qr(settings: Settings, database: Database, args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
+    username = await _bot_username(database, settings, args)
+    if not username:
+        return 2
     async with database.write() as session:
         place = _pick_municipality(await list_places(session), args.municipality)
         if place is None:
-            return 2
-        username = await _bot_username(session, args)
-        if not username:
             return 2
         link = enrolment_link(username, place)
         out = Path(args.out or f"{municipality_code(place.name)}.png")
@@ -176,14 +208,16 @@ async def _roles(database: Database) -> int:
     if not roles:
         print("No active roles.")
         return 0
-    print(f"{'id':>5}  {'telegram id':>12}  {'role':<12} {'where':<20} {'since':<16} name")
+    # Tirana time, as the chat shows it, and labelled so nobody takes it for UTC.
+    since_label = "since (Tirana)"
+    print(f"{'id':>5}  {'telegram id':>12}  {'role':<12} {'where':<20} {since_label:<16} name")
     for role in roles:
         where = (
             places[role.municipality_id].name
             if role.municipality_id in places
             else counties.get(role.county_id or 0, "national")
         )
-        since = role.granted_at.strftime("%Y-%m-%d %H:%M")
+        since = role.granted_at.astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M")
         print(
             f"{role.id:>5}  {role.telegram_id:>12}  {role.kind:<12} {where:<20} {since:<16} "
             f"{role.holder_name or ''}"

@@ -21,7 +21,7 @@ COMMANDS: tuple[tuple[str, str, str, frozenset[str] | None], ...] = (
         N_("Applications waiting for a decision"),
         frozenset({"chair", "coordinator", "admin"}),
     ),
-    ("ftese", "invite", N_("Invite a chair or a coordinator"), frozenset({"admin"})),
+    ("ftese", "invite", N_("Invite a branch chair or a coordinator"), frozenset({"admin"})),
     (
         "qr",
         "qr",

@@ -95,11 +95,15 @@ def format_day(value: date, language: str | None = None) -> str:
 
 
 def format_moment(value: datetime, language: str | None = None) -> str:
-    """Date and 24-hour time in Tirana time (babel's sq default pattern is 12-hour)."""
+    """Date (long month: babel's short "nën" also means "under") and 24-hour time, in Tirana
+    time: «25 nëntor 2026, ora 16:37» / «November 25, 2026, 16:37»."""
     loc = babel_locale(language)
-    day = format_date(value.astimezone(_tz()), format="medium", locale=loc)
+    day = format_date(value.astimezone(_tz()), format="long", locale=loc)
     time = format_datetime(value, "HH:mm", tzinfo=_tz(), locale=loc)
-    return f"{day}, {time}"
+    if language is None:
+        return _("{day}, {time}").format(day=day, time=time)
+    with use_language(language):
+        return _("{day}, {time}").format(day=day, time=time)
 
 
 def format_count(value: int, language: str | None = None) -> str:

@@ -53,7 +53,7 @@ def application_card(services: Services, member: Member, now: datetime) -> str:
     return _(
         "Application no. {id} — municipality of {municipality}\n"
         "Name: {name}\n"
-        "Date of birth: {birth_date} ({age} years)\n"
+        "Date of birth: {birth_date} (age {age})\n"
         "Phone: {phone}{verified}\n"
         "Submitted: {submitted}"
     ).format(
@@ -79,6 +79,12 @@ def outcome_line(member: Member, decider_name: str) -> str:
     return _("❌ Rejected by {name} on {when}. Reason: {reason}").format(
         name=decider_name, when=when, reason=reason_text(member.rejection_reason)
     )
+
+
+def outcome_notice(member: Member, decider_name: str) -> str:
+    """The outcome as a message of its own (not under the card): it names the applicant."""
+    heading = _("Application no. {id} ({name}):").format(id=member.id, name=member.full_name)
+    return f"{heading} {outcome_line(member, decider_name)}"
 
 
 async def language_of(session: AsyncSession, services: Services, telegram_id: int) -> str:
@@ -138,17 +144,20 @@ async def send_card(
     )
 
 
-async def application_submitted(session: AsyncSession, services: Services, member: Member) -> int:
-    """Queue the application to whoever decides it; returns how many copies were queued."""
+async def application_submitted(
+    session: AsyncSession, services: Services, member: Member
+) -> RoleKind | None:
+    """Queue the application to whoever decides it; returns who that is (the member is
+    told: a branch chair, a county coordinator or national staff), None if nobody."""
     now = services.clock.now()
     recipients = await deciders_for(session, member, services)
     note = None
     chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
     if recipients and not chairs:
-        note = N_("There is no chair in this municipality yet, so this application comes to you.")
+        note = N_("This municipality has no branch chair yet, so this application comes to you.")
     for telegram_id in sorted({role.telegram_id for role in recipients}):
         await send_card(session, services, member, telegram_id, note=note, now=now)
-    return len({role.telegram_id for role in recipients})
+    return RoleKind(recipients[0].kind) if recipients else None
 
 
 async def _recount_summaries(
@@ -186,14 +195,14 @@ async def application_decided(
     with use_language(account.language if account else member.language):
         if member.status == "approved":
             text = _(
-                "Congratulations! Your membership in the municipality of {municipality} has "
-                "been confirmed. Your membership number is {number}."
+                "Congratulations! Your membership has been confirmed by the party branch in "
+                "{municipality}. Your membership number is {number}."
             ).format(municipality=place.name, number=member.membership_number)
         else:
             text = _(
-                "We are sorry: your application to the municipality of {municipality} was not "
-                "accepted.\nReason: {reason}\nIf you think this is a mistake, you can apply "
-                "again with /start."
+                "We are sorry: your membership application (municipality of {municipality}) "
+                "was not accepted.\nReason: {reason}\nIf you think this is a mistake, you can "
+                "apply again with /start."
             ).format(municipality=place.name, reason=reason_text(member.rejection_reason))
     await outbox.enqueue(
         session,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Services
 from bot.domain.escalation import Level, Thresholds, levels_due
 from bot.domain.permissions import RoleKind
+from bot.domain.places import Place
 from bot.i18n import TIMEZONE, _, format_count, format_day, ngettext, use_language
 from bot.notifications import language_of
 from storage import outbox
@@ -39,9 +41,19 @@ def thresholds(services: Services) -> Thresholds:
     )
 
 
+@dataclass(frozen=True)
+class Due:
+    """An application in someone's digest; `escalated` when it reached them because its
+    municipality's chair did not decide it in time, or there is no chair to decide it."""
+
+    member: Member
+    escalated: bool
+    has_chair: bool
+
+
 async def _recipients(
     session: AsyncSession, services: Services, members: list[Member], now: datetime
-) -> dict[int, list[Member]]:
+) -> dict[int, list[Due]]:
     """Each person to remind, with the applications they should hear about.
 
     Roles are read once per run (not per application), so a backlog of thousands costs
@@ -61,7 +73,7 @@ async def _recipients(
         elif role.kind == RoleKind.ADMIN.value:
             admins.add(role.telegram_id)
     held = await copies_held(session, [m.id for m in members])
-    digest: dict[int, list[Member]] = defaultdict(list)
+    digest: dict[int, list[Due]] = defaultdict(list)
     for member in members:
         county_id = services.places[member.municipality_id].county_id
         waited = now - member.submitted_at
@@ -84,21 +96,55 @@ async def _recipients(
         if waited < limits.remind_chair:
             people = {p for p in people if (member.id, p) not in held}
         for telegram_id in people:
-            digest[telegram_id].append(member)
+            digest[telegram_id].append(
+                Due(member, telegram_id not in local_chairs, bool(local_chairs))
+            )
     return digest
 
 
-def digest_text(members: list[Member]) -> str:
+def digest_text(due: list[Due], places: dict[int, Place], now: datetime) -> str:
+    """The day's digest: how many wait and since when; for what was escalated, from which
+    municipalities and for how long, so a coordinator knows it is not their usual work."""
+    members = [d.member for d in due]
     oldest = min(m.submitted_at for m in members)
     count = len(members)
-    text = ngettext(
-        "⏰ {count} application is waiting for your decision, since {date}.",
-        "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
-        count,
-    ).format(
-        count=format_count(count), date=format_day(oldest.astimezone(ZoneInfo(TIMEZONE)).date())
-    )
-    return text + "\n" + _("/ne_pritje shows them with their buttons.")
+    lines = [
+        ngettext(
+            "⏰ {count} application is waiting for your decision, since {date}.",
+            "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
+            count,
+        ).format(
+            count=format_count(count),
+            date=format_day(oldest.astimezone(ZoneInfo(TIMEZONE)).date()),
+        )
+    ]
+    escalated: dict[int, list[Due]] = defaultdict(list)
+    for item in due:
+        if item.escalated:
+            escalated[item.member.municipality_id].append(item)
+    if escalated:
+        lines.append(_("⏫ Escalated to you:"))
+    for municipality_id, items in sorted(escalated.items(), key=lambda i: places[i[0]].name):
+        values = {
+            "municipality": places[municipality_id].name,
+            "count": format_count(len(items)),
+            "duration": waited_for(now - min(i.member.submitted_at for i in items)),
+        }
+        if items[0].has_chair:
+            line = _("• {municipality}: {count}, waiting for {duration} for the branch chair")
+        else:
+            line = _("• {municipality} (no branch chair yet): {count}, waiting for {duration}")
+        lines.append(line.format(**values))
+    lines.append(_("/pending shows them with their buttons."))
+    return "\n".join(lines)
+
+
+def waited_for(duration: timedelta) -> str:
+    """ "3 days", or "less than a day"."""
+    days = duration.days
+    if days < 1:
+        return _("less than a day")
+    return ngettext("{count} day", "{count} days", days).format(count=format_count(days))
 
 
 async def run_reminders(services: Services, *, today: date | None = None) -> int:
@@ -127,7 +173,7 @@ async def run_reminders(services: Services, *, today: date | None = None) -> int
             except IntegrityError:
                 continue  # already reminded today
             with use_language(await language_of(session, services, telegram_id)):
-                text = digest_text(members)
+                text = digest_text(members, services.places, now)
             await outbox.enqueue(
                 session,
                 chat_id=telegram_id,

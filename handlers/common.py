@@ -23,6 +23,9 @@ from storage.roles import active_roles
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
+# Commands whose answers are for officers only: in a group they get a pointer to the private
+# chat rather than the registration's (names from handlers/registry.py, aliases included).
+OFFICER_COMMANDS = frozenset({"ne_pritje", "pending", "pritje", "ftese", "invite", "qr", "lidhja"})
 
 
 async def load_language(update: Update, context: BotContext) -> None:
@@ -45,19 +48,19 @@ async def help_command(update: Update, context: BotContext) -> None:
     lines = [
         _(
             "I keep the membership register. What you can do here:\n\n"
-            "/start — join the register, or continue where you left off\n"
-            "/statusi — see where your application stands\n"
-            "/lista — pick your municipality from a list while registering\n"
-            "/anulo — cancel what is in progress\n"
-            "/gjuha — Shqip / English\n"
-            "/ndihme — this help"
+            "/start — join the register, or carry on where you left off\n"
+            "/status — see where your application stands\n"
+            "/list — pick your municipality from a list while registering\n"
+            "/cancel — cancel what is in progress\n"
+            "/language — Shqip / English\n"
+            "/help — this help"
         )
     ]
     if kinds:
-        lines.append(_("/ne_pritje — applications waiting for your decision"))
+        lines.append(_("/pending — applications waiting for your decision"))
         lines.append(_("/qr — a municipality's registration link and QR code, to print or share"))
     if "admin" in kinds:
-        lines.append(_("/ftese — invite a chair or a coordinator, or revoke a role"))
+        lines.append(_("/invite — invite a branch chair or a coordinator, or revoke a role"))
     await send_replies(context, update.effective_chat.id, [Reply("\n".join(lines))])
 
 
@@ -95,7 +98,8 @@ async def language_button(update: Update, context: BotContext) -> None:
 
 
 async def group_redirect(update: Update, context: BotContext) -> None:
-    """In a group, registration is never done: point to a private chat with a deep link."""
+    """In a group nothing is done: an officer's command gets a pointer to the private chat,
+    anything else the deep link that opens the registration there."""
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return
@@ -103,20 +107,34 @@ async def group_redirect(update: Update, context: BotContext) -> None:
     addressee = command.partition("@")[2]
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the same group
+    name = command.partition("@")[0].lstrip("/").lower()
+    user = update.effective_user
+    if name in OFFICER_COMMANDS and user is not None:
+        async with context.reading() as session:
+            officer = bool(await active_roles(session, user.id))
+        if officer:
+            # An officer's command: its answer holds applicants' data, so not in the group.
+            text = _(
+                "I answer that in our private chat, so that applicants' details stay out "
+                "of the group."
+            )
+            await _point_to_private(context, chat.id, text, f"https://t.me/{context.bot.username}")
+            return
     await context.resolve_language()
+    text = _("Registration happens in a private chat with me, so your details stay private.")
     link = f"https://t.me/{context.bot.username}?start=register"
+    await _point_to_private(context, chat.id, text, link)
+
+
+async def _point_to_private(context: BotContext, chat_id: int, text: str, link: str) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat"), url=link)]])
-    await context.bot.send_message(
-        chat_id=chat.id,
-        text=_("Registration happens in a private chat with me, so your details stay private."),
-        reply_markup=markup,
-    )
+    await context.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await context.resolve_language()
-    text = _("I do not know that command. Send /ndihme to see what I can do.")
+    text = _("I do not know that command. Send /help to see what I can do.")
     await send_replies(context, update.effective_chat.id, [Reply(text)])
 
 

@@ -14,6 +14,7 @@ from telegram import Update, User
 from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.domain.callbacks import CallbackData, pack
+from bot.domain.decisions import officer_name
 from bot.domain.enrolment import municipality_for_payload, start_link
 from bot.domain.permissions import RoleKind, can_invite
 from bot.i18n import _, ngettext
@@ -51,7 +52,7 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
     now = context.clock.now()
     async with context.transaction() as session:
         result = await redeem_invite(
-            session, payload, telegram_id=user.id, now=now, holder_name=user.full_name
+            session, payload, telegram_id=user.id, now=now, holder_name=officer_name(user.full_name)
         )
         if result.role is None:
             await audit.record(
@@ -114,7 +115,7 @@ async def _menu(
         await audit.record(
             session, at=context.clock.now(), actor_id=user.id, action="invite.not_allowed"
         )
-        return Reply(_("Only national staff can invite chairs and coordinators."))
+        return Reply(_("Only national staff can invite branch chairs and coordinators."))
     rows = [
         [(_(ROLE_NAMES[RoleKind.CHAIR]), pack(PREFIX, "role", RoleKind.CHAIR.value))],
         [(_(ROLE_NAMES[RoleKind.COORDINATOR]), pack(PREFIX, "role", RoleKind.COORDINATOR.value))],
@@ -134,7 +135,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             await audit.record(
                 session, at=context.clock.now(), actor_id=user.id, action="invite.not_allowed"
             )
-            reply = Reply(_("Only national staff can invite chairs and coordinators."))
+            reply = Reply(_("Only national staff can invite branch chairs and coordinators."))
         else:
             reply = await _step(session, context, user, data, message_id, menus)
     # Menus of people whose roles changed, once the change is committed.
@@ -182,7 +183,7 @@ async def _step(
     role_id = data.int_arg(0)
     if data.action == "revoke" and role_id is not None:
         return Reply(
-            _("Revoke this role? It ends at once."),
+            _("Revoke this role? It ends immediately."),
             inline([[(_("Yes, revoke"), pack(PREFIX, "revoke_yes", role_id))]]),
         )
     if data.action == "revoke_yes" and role_id is not None:
@@ -253,7 +254,7 @@ async def _create(
     )
     place = context.places.get(municipality_id or 0)
     if kind is RoleKind.CHAIR and place is not None:
-        what = _("chair of the municipality of {municipality}").format(municipality=place.name)
+        what = _("branch chair in {municipality}").format(municipality=place.name)
     elif kind is RoleKind.COORDINATOR:
         county = next(p.county_name for p in context.places.values() if p.county_id == county_id)
         what = _("coordinator of {county} county").format(county=county)

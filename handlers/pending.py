@@ -23,6 +23,15 @@ from storage.models import Member
 from storage.roles import active_grants
 
 PAGE_SIZE = 5
+# Page numbers come from buttons, which anyone can forge ("app:v1:page:9223372036854775807"
+# made the offset overflow the database's integer): clamped here, and a page past the end
+# shows the last one.
+MAX_PAGE = 100_000
+
+
+def page_number(value: int | None) -> int:
+    """A page number from a button, within 0…MAX_PAGE."""
+    return min(max(value or 0, 0), MAX_PAGE)
 
 
 async def show_page(
@@ -36,7 +45,7 @@ async def show_page(
     """Send (or, with `edit_message_id`, redraw) one page; `notice` goes on top."""
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    page = max(0, page)
+    page = page_number(page)
     async with context.transaction() as session:
         reply = await _page_or_refusal(session, context, user.id, page, edit_message_id, notice)
     # Sent after the commit, never inside the write transaction (handlers/replies.py).
@@ -56,7 +65,7 @@ async def _page_or_refusal(
         await audit.record(
             session, at=context.clock.now(), actor_id=user_id, action="pending.refused"
         )
-        text = _("This list is for chairs, coordinators and national staff.")
+        text = _("This list is for branch chairs, coordinators and national staff.")
         # A new message: a forged press must not overwrite whatever it was pressed on.
         return Reply(_on_top(notice, text))
     offset = page * PAGE_SIZE

@@ -37,7 +37,7 @@ async def qr_command(update: Update, context: BotContext) -> None:
         if not allowed:
             await _refused(session, context, user.id, None)
             # Nothing about the feature or the register: as for any unknown command.
-            reply = Reply(_("I do not know that command. Send /ndihme to see what I can do."))
+            reply = Reply(_("I do not know that command. Send /help to see what I can do."))
         elif len(allowed) == 1:
             photo = allowed[0]
             await _created(session, context, user.id, photo)

@@ -20,7 +20,7 @@ from handlers import status
 from handlers.replies import Reply, send_replies
 from storage.decision_drafts import clear_reason_wait
 from storage.drafts import discard_draft, get_draft
-from storage.members import active_member
+from storage.members import active_member, latest_member
 from storage.models import RegistrationDraft
 
 
@@ -43,7 +43,7 @@ async def start(update: Update, context: BotContext, preset: int | None = None) 
         elif draft is not None:
             if preset is not None:
                 steps.preset_municipality(draft, preset, context.clock.now())
-            resume = Reply(_("Welcome back! Let us continue where you left off."))
+            resume = Reply(_("Welcome back! Let's carry on where you left off."))
             replies = [resume, steps.prompt(context, draft)]
         else:
             replies = [consent.welcome(context.places.get(preset or 0))]
@@ -56,8 +56,12 @@ async def cancel(update: Update, context: BotContext) -> None:
     assert user is not None and update.effective_chat is not None
     async with context.transaction() as session:
         discarded = await discard_draft(session, user.id)
+        known = discarded or await latest_member(session, user.id) is not None
     if discarded:
         reply = consent.cancelled()
+    elif known:
+        # A member (pending, approved or rejected): no registration to cancel, no /start.
+        reply = Reply(_("There is nothing to cancel."), steps.remove_keyboard())
     else:
         text = _("There is nothing to cancel. Send /start to register.")
         reply = Reply(text, steps.remove_keyboard())

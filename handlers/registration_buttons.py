@@ -137,5 +137,5 @@ async def _submit(
         subject_kind="member",
         subject_id=result.member.id,
     )
-    await application_submitted(session, context.services, result.member)
-    return [texts.submitted(place, message_id)]
+    receiver = await application_submitted(session, context.services, result.member)
+    return [texts.submitted(place, receiver, message_id)]

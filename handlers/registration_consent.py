@@ -38,8 +38,8 @@ def welcome(preset: Place | None = None) -> Reply:
         "Before we begin, how we look after your data:\n"
         "• What we store: your name, date of birth, phone number, municipality and language, "
         "and when you gave your consent. Nothing else.\n"
-        "• Who sees it: the chair of your municipality, who confirms your membership, and the "
-        "organisation's national staff. Nobody else.\n"
+        "• Who sees it: the branch chair in your municipality, who confirms your membership, "
+        "and the organisation's national staff. Nobody else.\n"
         "• Why: to confirm your membership and to keep you informed.\n"
         "• Party membership is sensitive personal data and is protected by the law on personal "
         "data protection. You can ask to see, correct or delete your data at any time.\n\n"
@@ -50,8 +50,8 @@ def welcome(preset: Place | None = None) -> Reply:
     if preset is not None:
         extra = (preset.id,)
         chosen = _(
-            "You are registering in the municipality of {municipality}, as the link you "
-            "opened says. You can change it before you send your application."
+            "The link you opened registers you with the branch in {municipality}. You can "
+            "change the municipality before you send your application."
         ).format(municipality=preset.name)
         text = f"{chosen}\n\n{text}"
     # The other language is offered by its own name (an endonym needs no translation).

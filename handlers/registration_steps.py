@@ -89,7 +89,7 @@ def off_step(context: BotContext, draft: RegistrationDraft) -> list[Reply]:
     if step is Step.SUMMARY:
         note = _("Please check the summary and use the buttons under it.")
     else:
-        note = _("Sorry, I cannot use that here. Please answer with a text message.")
+        note = _("Sorry, I cannot use that here. Please answer in text.")
     if step is Step.PHONE:
         note = _(
             "Sorry, I cannot use that here. Please share your number with the button below "

@@ -14,6 +14,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from bot.domain.callbacks import pack
 from bot.domain.dates import DateProblem
 from bot.domain.names import NameProblem
+from bot.domain.permissions import RoleKind
 from bot.domain.phones import PhoneProblem
 from bot.domain.places import Place
 from bot.domain.registration import Step
@@ -44,7 +45,7 @@ DATE_PROBLEMS: dict[str, str] = {
     DateProblem.EMPTY: N_("Please write your date of birth, for example: 5.3.1980."),
     DateProblem.UNREADABLE: N_(
         "I could not read that date. Please write it as day, month and year, "
-        "for example: 5.3.1980 or 5 mars 1980."
+        "for example: 5.3.1980 or 5 March 1980."
     ),
     DateProblem.TWO_DIGIT_YEAR: N_(
         "Please write the year with four digits, for example: 5.3.1980 rather than 5.3.80."
@@ -52,10 +53,14 @@ DATE_PROBLEMS: dict[str, str] = {
     DateProblem.IMPOSSIBLE: N_(
         "That date does not exist in the calendar. Please check the day and the month."
     ),
+    DateProblem.MONTH_FIRST: N_(
+        "Please write the day first, then the month and the year, for example: 15.3.1980 "
+        "for 15 March 1980."
+    ),
     DateProblem.IN_FUTURE: N_("That date is in the future. Please write your date of birth."),
     DateProblem.TOO_YOUNG: N_(
         "Membership is open from the age of {min_age}. If the date is wrong, please write it "
-        "again; otherwise you are welcome to register once you turn {min_age}."
+        "again; otherwise you can register once you turn {min_age}."
     ),
     DateProblem.TOO_OLD: N_(
         "That date gives an age over {max_age} years. Please check the year and write it again."
@@ -134,7 +139,8 @@ def ask_phone_confirmation(formatted: str) -> Reply:
 def ask_municipality(phone: str | None) -> Reply:
     # Two sentences, two messages: each fits on the line of its _().
     question = _("Which municipality do you live in? Type its name, for example: Korçë.")
-    question += " " + _("Or tap /lista to pick it from the list.")
+    question += " " + _("If you live abroad, write the municipality of your branch.")
+    question += " " + _("Or tap /list to pick it from the list.")
     if phone is None:
         return Reply(question, ReplyKeyboardRemove())
     echo = _("Phone: {phone}.").format(phone=phone)
@@ -202,7 +208,7 @@ def summary(
     place: Place,
     edit_message_id: int | None = None,
 ) -> Reply:
-    verified = _(" (verified)") if phone_verified else ""
+    verified = _(" (verified by Telegram)") if phone_verified else ""
     text = _(
         "Please check your details:\n\n"
         "Name: {name}\n"
@@ -221,7 +227,7 @@ def summary(
         text,
         inline(
             [
-                [(_("✅ Confirm"), pack(PREFIX, "confirm"))],
+                [(_("✅ Send the application"), pack(PREFIX, "confirm"))],
                 [
                     (_("✏️ Edit"), pack(PREFIX, "edit")),
                     (_("✖️ Cancel"), pack(PREFIX, "cancel")),
@@ -232,16 +238,35 @@ def summary(
     )
 
 
-def submitted(place: Place, edit_message_id: int | None) -> Reply:
-    return Reply(
-        _(
-            "Thank you! Your application has been sent to the chair of the municipality of "
-            "{municipality}, who will confirm it. We will let you know here as soon as they "
-            "decide. You can check where it stands at any time with /statusi."
-        ).format(municipality=place.name),
-        None,
-        edit_message_id,
-    )
+# Who the application went to, said without names: a municipality may have no chair, and
+# a chair's own application goes one level up (bot/notifications.py, deciders_for).
+SUBMITTED: dict[RoleKind | None, str] = {
+    RoleKind.CHAIR: N_(
+        "Thank you! Your application has been sent to the branch chair in {municipality}, "
+        "who will review it. We will let you know here as soon as it is decided. You can "
+        "check where it stands at any time with /status."
+    ),
+    RoleKind.COORDINATOR: N_(
+        "Thank you! Your application has been sent to the party's coordinator for {county} "
+        "county, who will review it. We will let you know here as soon as it is decided. You "
+        "can check where it stands at any time with /status."
+    ),
+    RoleKind.ADMIN: N_(
+        "Thank you! Your application has been sent to the party's national staff, who will "
+        "review it. We will let you know here as soon as it is decided. You can check where "
+        "it stands at any time with /status."
+    ),
+    None: N_(
+        "Thank you! Your application has been received and will be reviewed. We will let you "
+        "know here as soon as it is decided. You can check where it stands at any time with "
+        "/status."
+    ),
+}
+
+
+def submitted(place: Place, receiver: RoleKind | None, edit_message_id: int | None) -> Reply:
+    text = _(SUBMITTED[receiver]).format(municipality=place.name, county=place.county_name)
+    return Reply(text, None, edit_message_id)
 
 
 def county_picker(places: Iterable[Place], edit_message_id: int | None) -> Reply:

@@ -29,6 +29,7 @@ from handlers import (
     registration,
     registration_buttons,
     registration_consent,
+    rejection,
     status,
 )
 
@@ -41,14 +42,17 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )
+    # Albanian name, English name, then aliases people guess (not in the menu, bot/commands.py):
+    # the correct spelling of help, a common misspelling of anulo, other words for status
+    # and pending.
     commands = [
         (("start",), invites.start_with_payload_or_register),
-        (("anulo", "cancel"), chair.cancel_then_registration),
-        (("statusi", "status"), status.status_command),
+        (("anulo", "cancel", "anullo"), rejection.cancel_then_registration),
+        (("statusi", "status", "gjendja"), status.status_command),
         (("gjuha", "language"), common.language_command),
-        (("ndihme", "help"), common.help_command),
+        (("ndihme", "help", "ndihma"), common.help_command),
         (("lista", "list"), registration.pick_from_list),
-        (("ne_pritje", "pending"), chair.pending_command),
+        (("ne_pritje", "pending", "pritje"), chair.pending_command),
         (("ftese", "invite"), invites.invite_command),
         (("qr", "lidhja"), qr.qr_command),
     ]
@@ -66,5 +70,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))
-    application.add_handler(MessageHandler(PRIVATE, chair.message_then_registration))
+    application.add_handler(MessageHandler(PRIVATE, rejection.message_then_registration))
     application.add_error_handler(common.on_error)  # type: ignore[arg-type]

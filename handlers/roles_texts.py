@@ -8,7 +8,7 @@ from bot.i18n import N_, _
 from storage.models import Role
 
 ROLE_NAMES = {
-    RoleKind.CHAIR: N_("Chair of a municipality"),
+    RoleKind.CHAIR: N_("Branch chair"),
     RoleKind.COORDINATOR: N_("County coordinator"),
     RoleKind.ADMIN: N_("National staff (admin)"),
 }
@@ -21,7 +21,9 @@ def describe_role(role: Role, places: dict[int, Place]) -> str:
     """
     who = role.holder_name or str(role.telegram_id)
     if role.kind == RoleKind.CHAIR.value and role.municipality_id in places:
-        what = _("chair of {municipality}").format(municipality=places[role.municipality_id].name)
+        what = _("branch chair in {municipality}").format(
+            municipality=places[role.municipality_id].name
+        )
     elif role.kind == RoleKind.COORDINATOR.value:
         county = next(
             (p.county_name for p in places.values() if p.county_id == role.county_id), "?"
@@ -35,10 +37,10 @@ def describe_role(role: Role, places: dict[int, Place]) -> str:
 def granted_message(role: Role, places: dict[int, Place]) -> str:
     if role.kind == RoleKind.CHAIR.value and role.municipality_id in places:
         return _(
-            "Welcome! You are now a chair of the municipality of {municipality}.\n\n"
+            "Welcome! You are now a branch chair in {municipality}.\n\n"
             "New applications from {municipality} will come to you here with two buttons: "
-            "Approve (one tap) and Reject (with a reason). /ne_pritje lists the ones waiting. "
-            "You only ever see your own municipality's applications."
+            "Approve (one tap) and Reject (with a reason). /pending lists the ones waiting. "
+            "You only see applications from your own municipality."
         ).format(municipality=places[role.municipality_id].name)
     if role.kind == RoleKind.COORDINATOR.value:
         county = next(
@@ -46,12 +48,13 @@ def granted_message(role: Role, places: dict[int, Place]) -> str:
         )
         return _(
             "Welcome! You are now the coordinator of {county} county.\n\n"
-            "Applications that no chair of the county has decided in time, and those of "
-            "municipalities without a chair, will come to you here; you can decide them. "
-            "/ne_pritje lists the ones waiting in the county."
+            "Applications that no branch chair in the county has decided in time, and those "
+            "of municipalities without a branch chair, will come to you here; you can decide "
+            "them. "
+            "/pending lists the ones waiting in the county."
         ).format(county=county)
     return _(
         "Welcome! You are now national staff.\n\n"
-        "/ftese invites chairs and coordinators, /ne_pritje lists every application waiting, "
+        "/invite invites branch chairs and coordinators, /pending lists every application waiting, "
         "and applications nobody decided in time are escalated to you."
     )

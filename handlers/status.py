@@ -19,25 +19,28 @@ async def describe(session: AsyncSession, context: BotContext, telegram_id: int)
     if member is None or member.status == "withdrawn":
         if await get_draft(session, telegram_id) is not None:
             return Reply(
-                _("You have started registering but have not sent it yet. Send /start to go on.")
+                _(
+                    "You have started registering but have not finished yet. "
+                    "Send /start to carry on."
+                )
             )
         return Reply(_("You are not in the register yet. Send /start to register."))
     place = context.places[member.municipality_id]
     submitted = format_day(member.submitted_at.date())
     if member.status == "pending":
         text = _(
-            "Your application of {date} to the municipality of {municipality} is waiting for "
-            "the chair's confirmation. We will let you know here as soon as they decide."
+            "Your application of {date} (municipality of {municipality}) is waiting to be "
+            "confirmed. We will let you know here as soon as it is decided."
         )
         return Reply(text.format(date=submitted, municipality=place.name))
     if member.status == "approved":
         text = _(
-            "You are a member in the municipality of {municipality}. "
+            "Your membership has been confirmed by the party branch in {municipality}. "
             "Your membership number is {number}."
         )
         return Reply(text.format(municipality=place.name, number=member.membership_number))
     text = _(
-        "Your application of {date} to the municipality of {municipality} was not accepted. "
+        "Your application of {date} (municipality of {municipality}) was not accepted. "
         "Reason: {reason}\nYou can apply again with /start."
     )
     reason = reason_text(member.rejection_reason)
@@ -49,7 +52,7 @@ async def hint_without_draft(session: AsyncSession, context: BotContext, telegra
     member = await latest_member(session, telegram_id)
     if member is not None:
         return await describe(session, context, telegram_id)
-    return Reply(_("Send /start to join the register, or /ndihme to see what I can do."))
+    return Reply(_("Send /start to join the register, or /help to see what I can do."))
 
 
 async def status_command(update: Update, context: BotContext) -> None:

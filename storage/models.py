@@ -340,6 +340,11 @@ class DecisionDraft(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The message asking for the reason, so a typed reason can take its buttons away.
     prompt_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The update (the press of Reject or Change, a refused reason) after which the next
+    # message of the decider's chat is the reason; anything else in between ends the wait.
+    since_update_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A typed reason shown back to the decider, sent to the member only on «Send».
+    reason: Mapped[str | None] = mapped_column(String(220), nullable=True)
 
 
 class ReminderLog(Base):

@@ -104,8 +104,8 @@ async def actions(harness: BotHarness, *names: str) -> list[AuditEvent]:
 
 def approved_text(number: str) -> str:
     return said(
-        "Congratulations! Your membership in the municipality of {municipality} has "
-        "been confirmed. Your membership number is {number}.",
+        "Congratulations! Your membership has been confirmed by the party branch in "
+        "{municipality}. Your membership number is {number}.",
         municipality="Korçë",
         number=number,
     )
@@ -176,42 +176,39 @@ async def test_reject_with_a_typed_reason(harness: BotHarness) -> None:
     member, member_id = await apply(harness, 1001)
     copy = await card(chair, member_id)
     await chair.press(f"app:v1:reject:{member_id}")
-    prompt = await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
+    await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
     seen = copy.edits
     await chair.send("  Nuk   jeton në Korçë  ")
+    # Shown back first: nothing reaches the member before «Send».
+    shown = await wait_for(chair, has_button(f"app:v1:send:{member_id}"))
+    assert shown.text == said(
+        "Application no. {id} ({name}) will be rejected, and the applicant will read this "
+        "reason:\n\n{reason}\n\nSend it?",
+        id=member_id,
+        name="Arben Hoxha",
+        reason="Nuk jeton në Korçë",
+    )
+    assert f"app:v1:change:{member_id}" in [b.callback_data for b in shown.buttons]
+    assert (await entry(harness, member_id)).status == "pending"  # type: ignore[union-attr]
+    before = len(chair.messages)
+    await chair.press(f"app:v1:send:{member_id}")
     told = await wait_for(member, lambda m: "Nuk jeton në Korçë" in (m.text or ""))
     assert "KOR-" not in (told.text or "")
     await chair.wait_edit(copy, since=seen)
     assert "Nuk jeton në Korçë" in (copy.text or "")
-    # The chair who typed is answered in the chat, not left guessing, and the prompt that
-    # asked for the reason shows the outcome instead of buttons that would decide nothing.
-    await wait_for(
-        chair, lambda m: m not in (copy, prompt) and "Nuk jeton në Korçë" in (m.text or "")
-    )
-    await wait_for(chair, lambda m: m is prompt and not m.buttons)
-    assert "Nuk jeton në Korçë" in (prompt.text or "")
+    # Announced once: the message shown back becomes the outcome (naming the applicant),
+    # and no further message comes.
+    await wait_for(chair, lambda m: m is shown and not m.buttons)
+    assert "Arben Hoxha" in (shown.text or "") and "Nuk jeton në Korçë" in (shown.text or "")
+    await harness.drain_outbox()
+    await chair.receive_all(0.3)
+    assert len(chair.messages) == before
     stored = await entry(harness, member_id)
     assert stored is not None and stored.status == "rejected"
     assert stored.rejection_reason == "text:Nuk jeton në Korçë"
     # The wait is over: the next message is not another reason.
     await chair.send("faleminderit")
     await chair.receive_all(0.3)
-    assert len(await actions(harness, "decision.rejected")) == 1
-
-
-async def test_a_typed_reason_after_the_prompt_was_deleted_is_answered_anew(
-    harness: BotHarness,
-) -> None:
-    chair = await make_officer(harness, 5001, "Besa Kola")
-    member, member_id = await apply(harness, 1001)
-    await card(chair, member_id)
-    await chair.press(f"app:v1:reject:{member_id}")
-    prompt = await wait_for(chair, has_button(f"app:v1:keep:{member_id}"))
-    chair.delete(prompt)
-    await chair.send("Nuk e njohim")
-    await wait_for(member, lambda m: "Nuk e njohim" in (m.text or ""))
-    answer = await wait_for(chair, lambda m: not m.deleted and "Nuk e njohim" in (m.text or ""))
-    assert not answer.buttons
     assert len(await actions(harness, "decision.rejected")) == 1
 
 
@@ -328,8 +325,7 @@ async def test_forged_presses_are_refused_and_audited(harness: BotHarness) -> No
     member, member_id = await apply(harness, 1001)
     await card(chair, member_id)
     refusal = said(
-        "You cannot decide this application: it is no longer available, or it is "
-        "outside the area of your role."
+        "You cannot decide this application: it is no longer open, or it is not within your remit."
     )
     for presser in (member, other):
         anchor = presser.messages[-1].message_id
@@ -395,7 +391,7 @@ async def test_a_municipality_without_chair_goes_to_the_admin_at_once(
     admin = harness.user(ADMIN_ID, "Admin")
     member, member_id = await apply(harness, 1001, municipality="Pustec")
     copy = await card(admin, member_id)
-    note = said("There is no chair in this municipality yet, so this application comes to you.")
+    note = said("This municipality has no branch chair yet, so this application comes to you.")
     assert copy.text and copy.text.startswith(note) and "Pustec" in copy.text
     seen = copy.edits
     await admin.press(f"app:v1:approve:{member_id}")
@@ -593,9 +589,11 @@ async def test_a_reason_typed_long_after_reject_is_not_taken(harness: BotHarness
     assert "përshëndetje" not in (again.text or "")
     assert (await entry(harness, member_id)).status == "pending"  # type: ignore[union-attr]
     assert not await actions(harness, "decision.rejected")
-    # Answered promptly this time, the typed reason is taken.
+    # Answered promptly this time, the typed reason is shown back and sent.
     await chair.send("Nuk e njohim")
-    await wait_for(chair, lambda m: "Nuk e njohim" in (m.text or ""))
+    await wait_for(chair, has_button(f"app:v1:send:{member_id}"))
+    await chair.press(f"app:v1:send:{member_id}")
+    await wait_for(chair, lambda m: "Nuk e njohim" in (m.text or "") and not m.buttons)
     stored = await entry(harness, member_id)
     assert stored is not None and stored.rejection_reason == "text:Nuk e njohim"
 
@@ -612,8 +610,7 @@ async def test_a_chair_does_not_decide_their_own_application(harness: BotHarness
     answer = await chair.receive(5)
     answer = (await chair.receive_all(0.2) or [answer])[-1]
     assert answer.text == said(
-        "You cannot decide this application: it is no longer available, or it is "
-        "outside the area of your role."
+        "You cannot decide this application: it is no longer open, or it is not within your remit."
     )
     assert (await entry(harness, own)).status == "pending"  # type: ignore[union-attr]
     refused = await actions(harness, "decision.refused")
@@ -632,8 +629,8 @@ async def test_the_member_is_told_in_the_language_they_use_now(harness: BotHarne
     await chair.press(f"app:v1:approve:{member_id}")
     told = await wait_for(member, lambda m: "KOR-000001" in (m.text or ""))
     assert told.text == said(
-        "Congratulations! Your membership in the municipality of {municipality} has "
-        "been confirmed. Your membership number is {number}.",
+        "Congratulations! Your membership has been confirmed by the party branch in "
+        "{municipality}. Your membership number is {number}.",
         "en",
         municipality="Korçë",
         number="KOR-000001",

@@ -158,15 +158,21 @@ def test_month_names_and_orders(typed: str, expected: date) -> None:
         ("31.2.1980", DateProblem.IMPOSSIBLE),
         ("29.2.1981", DateProblem.IMPOSSIBLE),
         ("31.4.1980", DateProblem.IMPOSSIBLE),
-        ("5.13.1980", DateProblem.IMPOSSIBLE),
         ("5.0.1980", DateProblem.IMPOSSIBLE),
         ("0.3.1980", DateProblem.IMPOSSIBLE),
         ("32 mars 1980", DateProblem.IMPOSSIBLE),
         ("1980-13-05", DateProblem.IMPOSSIBLE),
         ("0000-01-01", DateProblem.IMPOSSIBLE),
         ("99999999", DateProblem.IMPOSSIBLE),
-        # Month first (US order) is read day first, so month 25 does not exist.
-        ("03/25/1980", DateProblem.IMPOSSIBLE),
+        # Month first (US order) where day first has no such month: asked to put the day
+        # first, never swapped silently.
+        ("03/25/1980", DateProblem.MONTH_FIRST),
+        ("3/15/1980", DateProblem.MONTH_FIRST),
+        ("5.13.1980", DateProblem.MONTH_FIRST),
+        # Month 13 read either way is no date at all.
+        ("13.13.1980", DateProblem.IMPOSSIBLE),
+        # Swapped it would still be no date (30 February).
+        ("2/30/1980", DateProblem.IMPOSSIBLE),
     ],
 )
 def test_unreadable_and_impossible(typed: str, problem: DateProblem) -> None:

@@ -16,8 +16,8 @@ from tests.harness import BotHarness, said
 MUNICIPALITY_Q = "Which municipality do you live in? Type its name, for example: Korçë."
 NAME_TOAST = "Thank you! Now write your first name and surname, for example: Arben Hoxha."
 PRESET = (
-    "You are registering in the municipality of {municipality}, as the link you opened says. "
-    "You can change it before you send your application."
+    "The link you opened registers you with the branch in {municipality}. You can change the "
+    "municipality before you send your application."
 )
 MESSAGES = ("sendMessage", "editMessageText", "copyMessage", "sendPhoto")
 

@@ -95,7 +95,7 @@ async def test_a_forged_code_is_refused(harness: BotHarness, payload: str) -> No
 async def test_only_national_staff_invite(harness: BotHarness) -> None:
     chair = await make_officer(harness, 5001, "Besa Kola")
     answer = await harness.say(chair, "/ftese")
-    assert answer.text == said("Only national staff can invite chairs and coordinators.")
+    assert answer.text == said("Only national staff can invite branch chairs and coordinators.")
     # A forged button for an admin invitation creates nothing.
     await chair.press_callback(answer.message_id, "inv:v1:role:admin")
     await chair.press_callback(answer.message_id, "inv:v1:muni:1")

@@ -17,11 +17,26 @@ from bot.domain.names import MAX_LENGTH, NameProblem, NameResult, parse_full_nam
         # Caps lock with Albanian letters: Ç and Ë fold to lower case correctly.
         ("ÇELIKU ARBEN", "Çeliku Arben"),
         ("ËNGJËLL ÇELA", "Ëngjëll Çela"),
-        # Mixed case is the member's choice and is respected, even if it looks odd.
+        # Mixed case is tidied word by word: a word in one case is title-cased...
+        ("arben HOXHA", "Arben Hoxha"),
+        ("Ëngjëll ÇELA", "Ëngjëll Çela"),
+        ("Arben hoxha", "Arben Hoxha"),
+        # ...and so is one that starts with a small letter, whatever follows.
+        ("aRBEN hoxha", "Arben Hoxha"),
+        # A capital first with small letters after it is a real spelling: kept.
         ("Arben McDonald", "Arben McDonald"),
+        ("ARBEN McDonald", "Arben McDonald"),
+        ("Marco DeLuca", "Marco DeLuca"),
         ("Jeronim de Rada", "Jeronim de Rada"),
-        ("Ëngjëll ÇELA", "Ëngjëll ÇELA"),
-        ("Arben hoxha", "Arben hoxha"),
+        # A particle the member capitalised stays so (the usual spelling of De Rada).
+        ("Jeronim De Rada", "Jeronim De Rada"),
+        # A particle in capitals is written small.
+        ("Jeronim DE Rada", "Jeronim de Rada"),
+        # Each part of a hyphenated name on its own.
+        ("mary-JANE smith", "Mary-Jane Smith"),
+        ("Mary-jane Smith", "Mary-Jane Smith"),
+        # After an apostrophe: a one-letter prefix takes a capital behind it.
+        ("patrick o'BRIEN", "Patrick O'Brien"),
         # A surname particle stays lower case when we title-case.
         ("JERONIM DE RADA", "Jeronim de Rada"),
         # ...but not as the first or last word, where it is a name itself.
@@ -117,7 +132,7 @@ def test_refused_names(typed: str, problem: NameProblem) -> None:
 
 def test_length_limits_are_inclusive() -> None:
     # Exactly MAX_LENGTH characters is accepted, one more is not.
-    longest = "Arben " + "x" * (MAX_LENGTH - 6)
+    longest = "Arben X" + "x" * (MAX_LENGTH - 7)
     assert parse_full_name(longest).value == longest
     assert parse_full_name(longest + "x").error is NameProblem.TOO_LONG
 

@@ -21,7 +21,7 @@ from tests.test_chair_flow import make_officer
 from tests.test_cli import ROOT, _run
 
 LINK = "https://t.me/regjistri_test_bot?start={code}"
-UNKNOWN = "I do not know that command. Send /ndihme to see what I can do."
+UNKNOWN = "I do not know that command. Send /help to see what I can do."
 
 
 def read_qr(png: bytes) -> str:

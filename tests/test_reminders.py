@@ -44,11 +44,11 @@ def _expected(count: int) -> str:
             "⏰ {count} applications are waiting for your decision, the oldest since {date}.",
             count,
         ).format(count=count, date=format_day(date(2026, 11, 2)))
-    return first + "\n" + said("/ne_pritje shows them with their buttons.")
+    return first + "\n" + said("/pending shows them with their buttons.")
 
 
 def _digests(user: EmulatedUser) -> list[str]:
-    marker = said("/ne_pritje shows them with their buttons.")
+    marker = said("/pending shows them with their buttons.")
     return [m.text or "" for m in user.messages if marker in (m.text or "")]
 
 
@@ -156,3 +156,39 @@ async def test_nobody_is_reminded_of_their_own_application(harness: BotHarness) 
         )
         pending = await session.scalar(select(Member.status).where(Member.telegram_id == 5001))
     assert [d.chat_id for d in digests] == [ADMIN_ID] and pending == "pending"
+
+
+async def test_an_escalated_digest_says_from_where_and_for_how_long(harness: BotHarness) -> None:
+    _manual(harness)
+    await make_officer(harness, 5001, "Besa Kola")
+    coordinator = await make_officer(harness, 6001, "Ilir Dervishi", kind="coordinator")
+    _, korce = await apply(harness, 1001)
+    _, pustec = await apply(harness, 1002, name="Drita Marku", municipality="Pustec")
+    await card(coordinator, pustec)  # no chair in Pustec: the coordinator has it at once
+    harness.clock.advance(days=6)
+    await _run(harness)
+    (digest,) = _digests(coordinator)
+    with use_language("sq"):
+        days = ngettext("{count} day", "{count} days", 6).format(count=6)
+    assert said("⏫ Escalated to you:") in digest
+    assert (
+        said(
+            "• {municipality}: {count}, waiting for {duration} for the branch chair",
+            municipality="Korçë",
+            count=1,
+            duration=days,
+        )
+        in digest.splitlines()
+    )
+    assert (
+        said(
+            "• {municipality} (no branch chair yet): {count}, waiting for {duration}",
+            municipality="Pustec",
+            count=1,
+            duration=days,
+        )
+        in digest.splitlines()
+    )
+    # The chair's own digest is the usual one: nothing was escalated to them.
+    chair = harness.user(5001)
+    assert _digests(chair) == [_expected(1)] and korce != pustec

@@ -11,6 +11,8 @@ birth year or swap a day and a month. The rules:
   "marsit" too) or English (March, Mar), any case, any unambiguous prefix of at least
   three letters ("shtat", "sept"); Roman numeral months as on old documents (5.III.1980).
 - The year must have four digits: "5.3.80" is TWO_DIGIT_YEAR, never a guess.
+- A month-first date that cannot be read day first ("3/15/1980") is MONTH_FIRST, so the
+  member is asked to put the day first; it is never swapped silently.
 - Filler words people add are ignored: «më 5 mars të vitit 1980», «the 5th of March 1980».
 """
 
@@ -34,6 +36,7 @@ class DateProblem(StrEnum):
     UNREADABLE = "unreadable"
     TWO_DIGIT_YEAR = "two_digit_year"  # any year shorter than four digits
     IMPOSSIBLE = "impossible"  # 31.2.1980, month 13, day 0
+    MONTH_FIRST = "month_first"  # 3/15/1980: no month 15, but 15 March is a date
     IN_FUTURE = "in_future"
     TOO_YOUNG = "too_young"
     TOO_OLD = "too_old"
@@ -173,7 +176,12 @@ def _from_numbers(first: str, second: str, third: str) -> date | DateProblem:
         return _make_date(int(first), int(second), int(third))  # ISO: year-month-day
     if len(first) <= 2 and len(second) <= 2:
         if len(third) == 4:
-            return _make_date(int(third), int(second), int(first))
+            read = _make_date(int(third), int(second), int(first))
+            # Written month first, the American way: say so rather than "no such date".
+            swapped = _make_date(int(third), int(first), int(second))
+            if read is DateProblem.IMPOSSIBLE and int(second) > 12 and isinstance(swapped, date):
+                return DateProblem.MONTH_FIRST
+            return read
         if len(third) < 4:
             return DateProblem.TWO_DIGIT_YEAR
     return DateProblem.UNREADABLE

@@ -15,6 +15,12 @@ Decisions worth knowing:
   ("Dr. Hoxha", "arben.hoxha") is HAS_SYMBOLS.
 - Stray punctuation at the edge of a word or doubled ("Hoxha-", "Mary--Jane") is
   HAS_SYMBOLS rather than silently dropped: the member retypes, we do not guess.
+- Case is tidied part by part (the parts of a word are split at hyphens): a part typed
+  all in lower case, all in upper case or starting with a small letter is title-cased
+  ("arben HOXHA" → "Arben Hoxha"); a part that starts with a capital and has small letters
+  too is kept as typed, since that is how real names are written ("McDonald", "DeLuca",
+  "O'Brien"). A surname particle ("de", "van") between the first and the last word is
+  written small unless the member capitalised it ("De Rada" stays).
 """
 
 from __future__ import annotations
@@ -44,9 +50,9 @@ _GLUED_INITIAL = re.compile(r"\.(?=[^\s.])")
 _SEPARATORS = re.compile(r"[-']")
 _SPLIT_KEEPING_SEPARATORS = re.compile(r"([-'])")
 
-# Surname particles that stay lower case inside a name ("Jeronim de Rada") when we
-# title-case a name typed all in one case. Only between the first and the last word,
-# where they cannot be the given name or the surname itself.
+# Surname particles written small inside a name ("Jeronim de Rada") when typed all in one
+# case. Only between the first and the last word, where they cannot be the given name or
+# the surname itself.
 _PARTICLES = frozenset(
     {"de", "di", "del", "della", "der", "den", "van", "von", "dos", "das", "bin", "ibn"}
 )
@@ -99,8 +105,7 @@ def parse_full_name(text: str) -> NameResult:
     if sum(1 for shape in shapes if shape == "word") < 2:
         return _refuse(NameProblem.ONE_WORD)
 
-    if _typed_in_one_case(name):
-        name = _title_case(words)
+    name = _tidy_case(name.split(" "))
     return NameResult(value=unicodedata.normalize("NFC", name), error=None)
 
 
@@ -143,14 +148,16 @@ def _word_shape(word: str) -> str | None:
     return "word"
 
 
-def _typed_in_one_case(name: str) -> bool:
-    """True when every cased letter is lower case, or every one is upper case."""
-    cased = [ch for ch in name if ch.islower() or ch.isupper()]
-    return bool(cased) and (all(ch.islower() for ch in cased) or all(ch.isupper() for ch in cased))
+def _kept_as_typed(part: str) -> bool:
+    """A capital first and small letters after it: written on purpose ("McDonald")."""
+    cased = [ch for ch in part if ch.islower() or ch.isupper()]
+    if not cased:
+        return True  # scripts without case (Arabic, Chinese)
+    return cased[0].isupper() and any(ch.islower() for ch in cased[1:])
 
 
-def _title_case(words: list[str]) -> str:
-    """Capitalise each word and each hyphenated part ("MARY-JANE" → "Mary-Jane").
+def _tidy_case(words: list[str]) -> str:
+    """Title-case the parts typed in one case or starting small; keep the rest.
 
     After an apostrophe the next part is capitalised only behind a one-letter prefix
     (O'Brien, D'Angelo); elsewhere an apostrophe sits inside the word (Ma'mun).
@@ -158,18 +165,24 @@ def _title_case(words: list[str]) -> str:
     result = []
     last = len(words) - 1
     for index, word in enumerate(words):
-        if 0 < index < last and word.lower() in _PARTICLES:
+        if 0 < index < last and word.lower() in _PARTICLES and not _kept_as_typed(word):
             result.append(word.lower())
             continue
-        pieces = _SPLIT_KEEPING_SEPARATORS.split(word)
-        out: list[str] = []
-        for i, piece in enumerate(pieces):
-            if piece in {"-", "'"} or not piece:
-                out.append(piece)
-                continue
-            after_apostrophe = i >= 2 and pieces[i - 1] == "'"
-            capitalise = not after_apostrophe or len(pieces[i - 2]) == 1
-            lowered = piece.lower()
-            out.append(lowered[0].title() + lowered[1:] if capitalise else lowered)
-        result.append("".join(out))
+        result.append("-".join(_tidy_part(part) for part in word.split("-")))
     return " ".join(result)
+
+
+def _tidy_part(part: str) -> str:
+    if _kept_as_typed(part):
+        return part
+    pieces = _SPLIT_KEEPING_SEPARATORS.split(part)
+    out: list[str] = []
+    for i, piece in enumerate(pieces):
+        if piece == "'" or not piece:
+            out.append(piece)
+            continue
+        after_apostrophe = i >= 2 and pieces[i - 1] == "'"
+        capitalise = not after_apostrophe or len(pieces[i - 2]) == 1
+        lowered = piece.lower()
+        out.append(lowered[0].title() + lowered[1:] if capitalise else lowered)
+    return "".join(out)

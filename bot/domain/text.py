@@ -65,3 +65,25 @@ def ascii_digits(text: str) -> str:
     return "".join(
         str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text
     )
+
+
+def visible_text(text: str) -> str:
+    """One line without invisible characters: bidi overrides and isolates, zero-width
+    spaces and joiners, BOMs and control characters are dropped, whitespace collapsed.
+
+    For text other people read as typed by someone else (a rejection reason, a Telegram
+    name): a right-to-left override would make "Arsyeja: …" read backwards on the
+    member's screen, and zero-width characters make two equal-looking texts differ.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\u200b", " ")
+    kept = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _HIDDEN)
+    return collapse_whitespace(kept)
+
+
+# Format (bidi, zero-width), control, unassigned and private-use characters.
+_HIDDEN = frozenset({"Cf", "Cc", "Cn", "Co", "Cs"})
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
