@@ -6,7 +6,7 @@ with Send / Change, so it is held on the wait until Send.
 
 Revision ID: c4a1d2e3f5b6
 Revises: 5b1e0c7d2a94
-Create Date: 2026-12-03 10:00:00.000000+00:00
+Create Date: 2026-12-02 10:00:00.000000+00:00
 """
 
 from collections.abc import Sequence
