@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--practice",
         choices=["chair"],
-        help="chair: play the chair of Korçë with made-up applications waiting (/ne_pritje)",
+        help="chair: play a branch chair with made-up applications waiting (/ne_pritje)",
     )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")

@@ -15,6 +15,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enrolment import municipality_code
 from bot.domain.permissions import RoleKind
 from bot.domain.registration import Step
 from storage import audit
@@ -26,7 +27,8 @@ from storage.members import latest_member, submit_draft
 from storage.models import Member
 from storage.roles import grant_role
 
-PRACTICE_MUNICIPALITY: Final = "Korçë"
+#: The practice municipality, by its enrolment code (Korçë).
+PRACTICE_MUNICIPALITY: Final = "korce"
 PRACTICE_LANGUAGE: Final = "sq"
 
 
@@ -69,7 +71,11 @@ async def seed_chair_practice(
     or already decided in an earlier practice) is left as it is; `--fresh` starts over.
     """
     async with database.write() as session:
-        place = next(p for p in await list_places(session) if p.name == PRACTICE_MUNICIPALITY)
+        place = next(
+            p
+            for p in await list_places(session)
+            if municipality_code(p.name) == PRACTICE_MUNICIPALITY
+        )
         role = await grant_role(
             session,
             telegram_id=chair_id,
