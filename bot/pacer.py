@@ -201,22 +201,27 @@ class Pacer(BaseRateLimiter[Pace]):
         seq = next(self._seq)  # kept across retries: a retried call stays first in line
         failures = 0
         while True:
-            if paced:
+            if paced:  # the rest (answers to presses, getMe, menus) are not messages
                 await self.acquire(chat_id, priority, seq=seq)
-            else:
-                await self._sleep_until(self._paused_until)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
                 self.stats["rate_limited"] += 1
-                if paced:
-                    self._refund()  # refused: it put nothing on a screen
-                self._rate_limited(chat_id, wait)
                 if self._clock() + wait - started > max_wait:
+                    if paced:
+                        self._rate_limited(chat_id, wait)
                     self.stats["gave_up"] += 1
                     raise
                 log.info("429 on %s; waiting %.1f s", endpoint, wait)
+                if paced:
+                    self._refund()  # refused: it put nothing on a screen
+                    self._rate_limited(chat_id, wait)
+                else:
+                    # Answering a press is not a message: its 429 says nothing about the
+                    # messages' budget (measured: treating it as the bot's limit paused
+                    # every send a second at a time), so only this call waits.
+                    await asyncio.sleep(wait)
             except NetworkError as error:  # 5xx, timeouts, connection errors
                 if paced and not isinstance(error, BadRequest | TimedOut):
                     self._refund()  # a 5xx put nothing on a screen; a timeout may have
@@ -384,8 +389,3 @@ class Pacer(BaseRateLimiter[Pace]):
     def _backoff(self, failures: int) -> float:
         delay = min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
         return delay * random.uniform(0.8, 1.2)
-
-    async def _sleep_until(self, moment: float) -> None:
-        wait = moment - self._clock()
-        if wait > 0:
-            await asyncio.sleep(wait)

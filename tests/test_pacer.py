@@ -137,3 +137,19 @@ async def test_a_storm_of_replies_does_not_starve_a_card(api: FakeApi) -> None:
     # in turn) but before the replies that came after it, all 40 of them.
     assert order.index("card") < order.index("s39")
     await pacer.shutdown()
+
+
+async def test_a_429_on_answering_a_press_does_not_hold_up_messages(api: FakeApi) -> None:
+    pacer = Pacer(rate_per_second=100, per_chat_interval=0)
+    api.errors["answer"] = [RetryAfter(1)]
+    started = time.monotonic()
+    answer = pacer.process_request(
+        api.call("answer"), (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None
+    )
+    messages = [send(pacer, api, f"m{n}", chat=n) for n in range(3)]
+    await asyncio.gather(answer, *messages)
+    when = {label: t - started for t, label in api.sent}
+    assert when["answer"] >= 0.9  # the press's answer waited its retry_after
+    assert max(when[f"m{n}"] for n in range(3)) < 0.5  # messages did not
+    assert pacer.stats["bot_wide_pauses"] == 0
+    await pacer.shutdown()
