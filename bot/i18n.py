@@ -95,8 +95,9 @@ def format_day(value: date, language: str | None = None) -> str:
 
 
 def format_moment(value: datetime, language: str | None = None) -> str:
-    """Date (long month: babel's short "nën" also means "under") and 24-hour time, in Tirana
-    time: «25 nëntor 2026, ora 16:37» / «November 25, 2026, 16:37»."""
+    """Date with the long month (the short Albanian form of November, nën, also means
+    under) and 24-hour time, in Tirana time: «25 nëntor 2026, ora 16:37» / «November 25,
+    2026, 16:37»."""
     loc = babel_locale(language)
     day = format_date(value.astimezone(_tz()), format="long", locale=loc)
     time = format_datetime(value, "HH:mm", tzinfo=_tz(), locale=loc)
