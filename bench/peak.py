@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
 import sys
@@ -144,7 +143,9 @@ async def _member(user: EmulatedUser, n: int, flow: str, timeout: float) -> floa
     return time.monotonic() - started
 
 
-async def one_run(template: Path, members: int, flow: str, faults: float) -> Run:
+async def one_run(
+    template: Path, members: int, flow: str, faults: float, step_timeout: float = 600.0
+) -> Run:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "peak.sqlite3"
         ensure_private_sqlite_file(path)
@@ -173,10 +174,7 @@ async def one_run(template: Path, members: int, flow: str, faults: float) -> Run
         before = harness.emu.stats["sent"]
         started = time.monotonic()
         results = await asyncio.gather(
-            *(
-                _member(u, n, flow, timeout=float(os.environ.get("PEAK_STEP_TIMEOUT", 600)))
-                for n, u in enumerate(users)
-            ),
+            *(_member(u, n, flow, timeout=step_timeout) for n, u in enumerate(users)),
             return_exceptions=True,
         )
         seconds = time.monotonic() - started
@@ -197,6 +195,9 @@ async def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--flows", default="start,link", help="start, link or both")
     parser.add_argument("--faults", default="0,0.2", help="shares of calls failing, e.g. 0,0.2")
+    parser.add_argument(
+        "--step-timeout", type=float, default=600.0, help="seconds a member waits for one answer"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / "template.sqlite3"
@@ -204,7 +205,7 @@ async def main() -> None:
         runs = []
         for flow in args.flows.split(","):
             for share in args.faults.split(","):
-                run = await one_run(template, args.members, flow, float(share))
+                run = await one_run(template, args.members, flow, float(share), args.step_timeout)
                 print(" | ".join(run.row()), flush=True)
                 runs.append(run)
     header = [

@@ -270,10 +270,6 @@ class Pacer(BaseRateLimiter[Pace]):
             times.append(self._paused_until)
         return min(times) - now if times else None
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waiters)
-
     def _ensure_dispatcher(self) -> None:
         if self._changed is None:
             self._changed = asyncio.Event()
