@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's code, and tests/harness.py
 
 from sqlalchemy import select  # noqa: E402
 
-from bot.domain.permissions import RoleKind  # noqa: E402
+from domain.permissions import RoleKind  # noqa: E402
 from storage.db import ensure_private_sqlite_file  # noqa: E402
 from storage.models import Municipality  # noqa: E402
 from storage.roles import grant_role  # noqa: E402

@@ -31,9 +31,9 @@ from pathlib import Path
 from sqlalchemy import select
 from telegram.ext import ExtBot
 
-from bot.emulator import BotApiEmulator
-from bot.outbox import OutboxSender
-from bot.pacer import Pacer
+from bot.sending.outbox_sender import OutboxSender
+from bot.sending.pacer import Pacer
+from emulator import BotApiEmulator
 from storage import outbox
 from storage.db import Database
 from storage.models import Delivery

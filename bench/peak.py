@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's code, and tests/harness.py
 
 from sqlalchemy import select  # noqa: E402
 
-from bot.domain.permissions import RoleKind  # noqa: E402
-from bot.emulator import EmulatedUser, SentMessage  # noqa: E402
+from domain.permissions import RoleKind  # noqa: E402
+from emulator import EmulatedUser, SentMessage  # noqa: E402
 from storage.db import ensure_private_sqlite_file  # noqa: E402
 from storage.models import Municipality  # noqa: E402
 from storage.roles import grant_role  # noqa: E402

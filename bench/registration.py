@@ -23,9 +23,9 @@ from sqlalchemy import event
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.config import Settings
-from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.runtime import Runner
+from emulator import BotApiEmulator, EmulatedUser
+from usecases.config import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
 STEPS = 7  # /start, consent, name, date, phone, municipality, confirm

@@ -11,19 +11,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.domain.enrolment import enrolment_link, municipality_code, start_link
-from bot.domain.permissions import RoleKind
-from bot.domain.places import MatchKind, MunicipalityMatcher, Place, fold
-from bot.i18n import TIMEZONE
 from bot.lifecycle import BOT_USERNAME_KEY
-from bot.qr import qr_png
+from domain.enrolment import enrolment_link, municipality_code, start_link
+from domain.i18n import TIMEZONE
+from domain.permissions import RoleKind
+from domain.places import MatchKind, MunicipalityMatcher, Place, fold
+from handlers.qr_image import qr_png
 from storage import audit
 from storage.db import Database
 from storage.geography import list_places
 from storage.models import Role, Setting
 from storage.roles import create_invite, list_roles, revoke_role
 from storage.schema import needs_upgrade, upgrade
+from usecases.config import Settings
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:

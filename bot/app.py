@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from telegram.ext import ApplicationBuilder, ContextTypes
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.context import BotContext, RegjistriApplication, Services
-from bot.domain.places import MunicipalityMatcher
-from bot.pacer import Pacer
+from bot.sending.pacer import Pacer
+from domain.clock import Clock
+from domain.places import MunicipalityMatcher
+from handlers.context import BotContext, RegjistriApplication, Services
 from storage.db import Database
 from storage.geography import list_places
+from usecases.config import Settings
 
 # Read timeout of a long poll must exceed the poll's own timeout.
 LONG_POLL_SECONDS = 10

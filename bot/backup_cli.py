@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from usecases.config import Settings
 
 
 def add_commands(db_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

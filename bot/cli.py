@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
-from bot.config import Settings, describe_error, load_settings
 from bot.logs import configure_logging
+from usecases.config import Settings, describe_error, load_settings
 
 DESCRIPTION = "Regjistri: a Telegram bot that keeps an organization's membership register."
 

@@ -13,14 +13,14 @@ import logging
 import signal
 from pathlib import Path
 
-from bot.config import Settings
 from bot.demo_practice import APPLICANTS, seed_chair_practice
-from bot.emulator import BotApiEmulator, EmulatedUser
-from bot.emulator.terminal import run_terminal_chat
 from bot.runtime import Runner
+from emulator import BotApiEmulator, EmulatedUser
+from emulator.terminal import run_terminal_chat
 from storage.db import Database
 from storage.drafts import get_draft
 from storage.members import latest_member
+from usecases.config import Settings
 
 DEMO_TOKEN = "123456:DEMO-TOKEN"
 DEMO_BOT = "regjistri_demo_bot"

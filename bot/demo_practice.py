@@ -15,9 +15,9 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.enrolment import municipality_code
-from bot.domain.permissions import RoleKind
-from bot.domain.registration import Step
+from domain.enrolment import municipality_code
+from domain.permissions import RoleKind
+from domain.registration import Step
 from storage import audit
 from storage.accounts import ensure_account
 from storage.db import Database

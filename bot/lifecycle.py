@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from telegram.ext import ContextTypes
 
-from bot.commands import set_chat_commands
-from bot.context import BotContext, RegjistriApplication
-from bot.reminders import run_reminders
+from handlers.commands import set_chat_commands
+from handlers.context import BotContext, RegjistriApplication
 from storage import audit, inbox
 from storage.accounts import get_account
 from storage.models import Setting
 from storage.roles import active_roles, sync_config_admins
+from usecases.reminders import run_reminders
 
 log = logging.getLogger(__name__)
 BOT_USERNAME_KEY = "bot_username"

@@ -23,15 +23,15 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.app import LONG_POLL_SECONDS, build_application
-from bot.clock import Clock
-from bot.commands import set_default_commands
-from bot.config import Settings
-from bot.context import RegjistriApplication
-from bot.handling import Handling, current_update
-from bot.outbox import OutboxSender
+from bot.sending.outbox_sender import OutboxSender
+from domain.clock import Clock
+from handlers.commands import set_default_commands
+from handlers.context import RegjistriApplication
+from handlers.turn import Handling, current_update
 from storage import inbox
 from storage.db import Database
 from storage.schema import needs_upgrade, upgrade
+from usecases.config import Settings
 
 log = logging.getLogger(__name__)
 # We call getUpdates through do_api_request on purpose (to keep the raw JSON); PTB suggests
@@ -100,7 +100,7 @@ class Runner:
             application.bot,
             max_attempts=self.settings.outbox_max_attempts,
         )
-        application.services.outbox = self.outbox
+        application.services.wake_outbox = self.outbox.wake
         await application.start()
         await self.outbox.start()
         await self._replay_unhandled()
@@ -233,10 +233,13 @@ class Runner:
         try:
             async with self._slots:
                 # process_update hands handler errors to the error handler; it does not raise.
-                # Replies step out of the slot while they wait (bot.handling).
+                # Replies step out of the slot while they wait (handlers.turn).
                 await self.application.process_update(update)
         finally:
             current_update.reset(token)
+        if handling.wrote:
+            # After the replies: what the turn queued goes out behind what it answered.
+            self.application.services.wake_outbox()
         if not handling.marked:  # no write transaction of the handler recorded it
             self._handled.append(update.update_id)
             self._handled_event.set()

@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
-from bot.config import TELEGRAM_API_URL, Settings
 from storage.db import sqlite_file_path
 from storage.schema import UnknownRevision
+from usecases.config import TELEGRAM_API_URL, Settings
 
 #: The configuration must change before a new start can work.
 CONFIG_ERROR: Final = 2

@@ -15,16 +15,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
-from bot.context import BotContext
-from bot.domain.callbacks import CallbackData
-from bot.domain.decisions import officer_name, stored_reason_for_code, stored_reason_for_text
-from bot.domain.permissions import Scope, scope_of
-from bot.handling import current_update
-from bot.i18n import _, format_moment
-from bot.notifications import application_decided, outcome_notice
+from domain.callbacks import CallbackData
+from domain.decisions import officer_name, stored_reason_for_code, stored_reason_for_text
+from domain.i18n import _, format_moment
+from domain.permissions import Scope, scope_of
 from handlers import decision_texts as texts
 from handlers import pending
+from handlers.context import BotContext
 from handlers.replies import Reply, answer_press, send_replies
+from handlers.turn import current_update
 from storage import audit
 from storage.applications import application_in_scope, decide
 from storage.decision_drafts import (
@@ -36,6 +35,7 @@ from storage.decision_drafts import (
 )
 from storage.models import Member
 from storage.roles import active_grants, active_roles, holder_name_of
+from usecases.notifications import application_decided, outcome_notice
 
 PREFIX = texts.PREFIX
 
@@ -64,10 +64,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         asked = data is not None and data.action in ("reject", "change")
         if asked and member_id and sent and sent[-1]:
             # Kept on the reason wait, if the press started one (a refusal leaves none).
-            async with context.db.write() as session:
+            async with context.writing() as session:
                 await remember_prompt(session, user.id, member_id, sent[-1])
-    if context.services.outbox is not None:
-        context.services.outbox.wake()
 
 
 def list_page(data: CallbackData | None) -> int | None:

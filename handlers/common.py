@@ -9,17 +9,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.context import BotContext
-from bot.domain.callbacks import pack, parse
-from bot.domain.registration import parse_step
-from bot.i18n import _, normalize_language, set_language
+from domain.callbacks import pack, parse
+from domain.i18n import _, normalize_language, set_language
+from domain.registration import parse_step
 from handlers import registration_consent as consent
 from handlers import registration_steps as steps
-from handlers.replies import Reply, inline, send_replies
+from handlers.context import BotContext
+from handlers.replies import Reply, send_replies
 from storage.accounts import set_language as store_language
 from storage.drafts import get_draft
 from storage.members import latest_member
 from storage.roles import active_roles
+from usecases.keyboards import inline
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
@@ -92,7 +93,7 @@ async def language_button(update: Update, context: BotContext) -> None:
         elif await latest_member(session, user.id) is None:
             replies = [consent.welcome(preset)]
     await send_replies(context, update.effective_chat.id, replies)
-    from bot.commands import set_chat_commands
+    from handlers.commands import set_chat_commands
 
     await set_chat_commands(context.application, user.id, language)
 
@@ -142,7 +143,7 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log the failure by ids only and tell the person kindly; nothing they entered is lost.
 
     "Something went wrong" is for our own bugs. Telegram being busy or down is not one:
-    the pacer already waited and retried (bot/pacer.py), replies that still failed went to
+    the pacer already waited and retried (bot/sending/pacer.py), replies that still failed went to
     the outbox, so what reaches here from Telegram is logged and nobody is told.
     """
     update_id = getattr(update, "update_id", "?")

@@ -3,11 +3,12 @@ and the refusals. Pure functions of the application, in the current language."""
 
 from __future__ import annotations
 
-from bot.domain.callbacks import pack
-from bot.domain.decisions import MAX_REASON_LENGTH, REJECTION_REASONS
-from bot.i18n import _
-from handlers.replies import Reply, inline
+from domain.callbacks import pack
+from domain.decisions import MAX_REASON_LENGTH, REJECTION_REASONS
+from domain.i18n import _
+from handlers.replies import Reply
 from storage.models import Member
+from usecases.keyboards import inline
 
 PREFIX = "app"
 

@@ -11,15 +11,15 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
-from bot.commands import set_chat_commands
-from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, pack
-from bot.domain.decisions import officer_name
-from bot.domain.enrolment import municipality_for_payload, start_link
-from bot.domain.permissions import RoleKind, can_invite
-from bot.i18n import _, ngettext
+from domain.callbacks import CallbackData, pack
+from domain.decisions import officer_name
+from domain.enrolment import municipality_for_payload, start_link
+from domain.i18n import _, ngettext
+from domain.permissions import RoleKind, can_invite
 from handlers import registration
-from handlers.replies import Reply, answer_press, inline, send_replies
+from handlers.commands import set_chat_commands
+from handlers.context import BotContext
+from handlers.replies import Reply, answer_press, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
 from storage import audit, outbox
 from storage.accounts import get_account
@@ -33,6 +33,7 @@ from storage.roles import (
     redeem_invite,
     revoke_role,
 )
+from usecases.keyboards import inline
 
 PREFIX = "inv"
 # A person's command menu to set: (telegram id, language, the kinds of roles they hold).
@@ -95,8 +96,6 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
     if roles is not None:
         language = account.language if account else context.settings.default_language
         await set_chat_commands(context.application, user.id, language, roles)
-        if context.services.outbox is not None:
-            context.services.outbox.wake()
 
 
 async def invite_command(update: Update, context: BotContext) -> None:
@@ -142,8 +141,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     for telegram_id, language, kinds in menus:
         await set_chat_commands(context.application, telegram_id, language, kinds)
     await send_replies(context, press.chat_id, [reply])
-    if context.services.outbox is not None:
-        context.services.outbox.wake()
 
 
 async def _step(

@@ -11,16 +11,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.context import BotContext
-from bot.domain.callbacks import pack
-from bot.domain.permissions import scope_of
-from bot.i18n import _, format_count
-from bot.notifications import application_card
-from handlers.replies import Reply, inline, send_replies
+from domain.callbacks import pack
+from domain.i18n import _, format_count
+from domain.permissions import scope_of
+from handlers.context import BotContext
+from handlers.replies import Reply, send_replies
 from storage import audit
 from storage.applications import pending_in_scope
 from storage.models import Member
 from storage.roles import active_grants
+from usecases.keyboards import inline
+from usecases.notifications import application_card
 
 PAGE_SIZE = 5
 # Page numbers come from buttons, which anyone can forge ("app:v1:page:9223372036854775807"

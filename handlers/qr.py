@@ -12,16 +12,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, pack
-from bot.domain.enrolment import enrolment_link, municipality_code
-from bot.domain.permissions import covers, scope_of
-from bot.domain.places import Place
-from bot.i18n import _
-from bot.qr import qr_png
-from handlers.replies import Reply, answer_press, inline, send_replies
+from domain.callbacks import CallbackData, pack
+from domain.enrolment import enrolment_link, municipality_code
+from domain.i18n import _
+from domain.permissions import covers, scope_of
+from domain.places import Place
+from handlers.context import BotContext
+from handlers.qr_image import qr_png
+from handlers.replies import Reply, answer_press, send_replies
 from storage import audit
 from storage.roles import active_grants
+from usecases.keyboards import inline
 
 PREFIX = "qr"
 

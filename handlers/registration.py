@@ -10,13 +10,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.context import BotContext
-from bot.domain.registration import Step, parse_step
-from bot.i18n import _
+from domain.i18n import _
+from domain.registration import Step, parse_step
 from handlers import registration_consent as consent
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
+from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
 from storage.decision_drafts import clear_reason_wait
 from storage.drafts import discard_draft, get_draft

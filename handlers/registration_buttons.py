@@ -11,20 +11,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.context import BotContext
-from bot.domain.callbacks import CallbackData
-from bot.domain.registration import QUESTION_ORDER, Step, parse_step
-from bot.i18n import _, current_language
-from bot.notifications import application_submitted
+from domain.callbacks import CallbackData
+from domain.i18n import _, current_language
+from domain.registration import QUESTION_ORDER, Step, parse_step
 from handlers import registration_consent as consent
 from handlers import registration_steps as steps
 from handlers import registration_texts as texts
 from handlers import status
+from handlers.context import BotContext
 from handlers.replies import Reply, answer_press, send_replies
 from storage import audit
 from storage.drafts import discard_draft, get_draft
 from storage.members import SubmitProblem, submit_draft
 from storage.models import RegistrationDraft
+from usecases.notifications import application_submitted
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -47,8 +47,6 @@ async def on_button(update: Update, context: BotContext) -> None:
             else:
                 replies = await _on_draft_button(session, context, draft, data, message_id)
     await send_replies(context, press.chat_id, replies)
-    if context.services.outbox is not None and data is not None and data.action == "confirm":
-        context.services.outbox.wake()  # the chairs' notifications were queued
 
 
 async def _on_draft_button(

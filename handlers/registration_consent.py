@@ -15,20 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import BotContext
-from bot.domain.callbacks import pack, parse
-from bot.domain.places import Place
-from bot.domain.registration import Step, parse_step, typed_consent
-from bot.i18n import _, current_language
+from domain.callbacks import pack, parse
+from domain.i18n import _, current_language
+from domain.places import Place
+from domain.registration import Step, parse_step, typed_consent
 from handlers import registration_steps as steps
 from handlers import status
+from handlers.context import BotContext
 from handlers.registration_texts import PREFIX
-from handlers.replies import Reply, inline, send_replies
+from handlers.replies import Reply, send_replies
 from storage import audit
 from storage.accounts import ensure_account
 from storage.drafts import discard_draft, get_draft, start_draft
 from storage.members import active_member, latest_member
 from storage.models import RegistrationDraft
+from usecases.keyboards import inline
 
 
 def welcome(preset: Place | None = None) -> Reply:

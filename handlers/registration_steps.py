@@ -12,14 +12,14 @@ import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, ReplyKeyboardRemove
 
-from bot.context import BotContext
-from bot.domain.dates import parse_birth_date
-from bot.domain.names import parse_full_name
-from bot.domain.phones import PhoneResult, PhoneStatus, normalize_contact_phone, parse_phone
-from bot.domain.places import MatchKind
-from bot.domain.registration import Step, next_step, parse_step
-from bot.i18n import _
+from domain.dates import parse_birth_date
+from domain.i18n import _
+from domain.names import parse_full_name
+from domain.phones import PhoneResult, PhoneStatus, normalize_contact_phone, parse_phone
+from domain.places import MatchKind
+from domain.registration import Step, next_step, parse_step
 from handlers import registration_texts as texts
+from handlers.context import BotContext
 from handlers.replies import Reply
 from storage import audit
 from storage.members import phone_in_use

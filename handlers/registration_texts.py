@@ -1,7 +1,7 @@
 """What the member reads during registration: prompts and friendly refusals.
 
 Pure functions of the draft and of the parsers' problem codes, rendered in the current
-language (bot.i18n's ContextVar).
+language (domain.i18n's ContextVar).
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from datetime import date
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from bot.domain.callbacks import pack
-from bot.domain.dates import DateProblem
-from bot.domain.names import NameProblem
-from bot.domain.permissions import RoleKind
-from bot.domain.phones import PhoneProblem
-from bot.domain.places import Place
-from bot.domain.registration import Step
-from bot.i18n import N_, _, format_day
-from handlers.replies import Reply, inline
+from domain.callbacks import pack
+from domain.dates import DateProblem
+from domain.i18n import N_, _, format_day
+from domain.names import NameProblem
+from domain.permissions import RoleKind
+from domain.phones import PhoneProblem
+from domain.places import Place
+from domain.registration import Step
+from handlers.replies import Reply
+from usecases.keyboards import inline
 
 PREFIX = "reg"
 
@@ -239,7 +240,7 @@ def summary(
 
 
 # Who the application went to, said without names: a municipality may have no chair, and
-# a chair's own application goes one level up (bot/notifications.py, deciders_for).
+# a chair's own application goes one level up (usecases/notifications.py, deciders_for).
 SUBMITTED: dict[RoleKind | None, str] = {
     RoleKind.CHAIR: N_(
         "Thank you! Your application has been sent to the branch chair in {municipality}, "

@@ -42,7 +42,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )
-    # Albanian name, English name, then aliases people guess (not in the menu, bot/commands.py):
+    # Albanian name, English name, then aliases people guess (not in the menu,
+    # handlers/commands.py):
     # the correct spelling of help, a common misspelling of anulo, other words for status
     # and pending.
     commands = [

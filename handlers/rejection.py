@@ -15,14 +15,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
-from bot.context import BotContext
-from bot.domain.decisions import ReasonProblem, read_typed_reason
-from bot.domain.permissions import scope_of
-from bot.handling import current_update
+from domain.decisions import ReasonProblem, read_typed_reason
+from domain.permissions import scope_of
 from handlers import decision_texts as texts
 from handlers import registration
 from handlers.chair import already_decided, refuse
+from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
+from handlers.turn import current_update
 from storage.applications import application_in_scope
 from storage.decision_drafts import (
     acted_since,

@@ -3,7 +3,7 @@
 A Bot API call inside a write transaction would hold SQLite's write lock for a network round
 trip, so handlers collect what to say and send it once the transaction is over.
 
-Replies go through the bot's pacer (`bot.pacer`) at the highest priority; it waits out 429s
+Replies go through the bot's pacer (`bot.sending.pacer`) at the highest priority; it waits out 429s
 and retries 5xx and timeouts until `REPLY_DEADLINE_SECONDS`. What Telegram still refuses
 then is not lost: that reply and the ones after it are handed to the outbox, which keeps
 trying durably (they may then arrive after a later direct reply; Telegram was failing for
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
@@ -26,9 +25,9 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.context import BotContext
-from bot.domain.callbacks import CallbackData, parse
-from bot.handling import waiting_on_telegram
+from domain.callbacks import CallbackData, parse
+from handlers.context import BotContext
+from handlers.turn import waiting_on_telegram
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,7 @@ async def _send_in_order(
 
 async def _hand_to_outbox(context: BotContext, chat_id: int, replies: list[Reply]) -> None:
     """Queue what could not be said now; an edit becomes a new message (the id may be stale)."""
-    async with context.db.write() as session:
+    async with context.writing() as session:
         for reply in replies:
             payload: dict[str, object] = {"text": reply.text}
             if isinstance(reply.markup, TelegramObject):
@@ -89,8 +88,6 @@ async def _hand_to_outbox(context: BotContext, chat_id: int, replies: list[Reply
                 now=datetime.now(UTC),
                 ref_kind="reply",
             )
-    if context.services.outbox is not None:
-        context.services.outbox.wake()
 
 
 async def _send_one(context: BotContext, chat_id: int, reply: Reply) -> int:
@@ -118,13 +115,6 @@ async def _send_one(context: BotContext, chat_id: int, reply: Reply) -> int:
         reply_markup=reply.markup,  # type: ignore[arg-type]
     )
     return sent.message_id
-
-
-def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from (label, callback_data) rows."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.permissions import RoleKind
-from bot.domain.places import Place
-from bot.i18n import N_, _
+from domain.i18n import N_, _
+from domain.permissions import RoleKind
+from domain.places import Place
 from storage.models import Role
 
 ROLE_NAMES = {

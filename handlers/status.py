@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.context import BotContext
-from bot.domain.decisions import reason_text
-from bot.i18n import _, format_day
+from domain.decisions import reason_text
+from domain.i18n import _, format_day
+from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
 from storage.drafts import get_draft
 from storage.members import latest_member

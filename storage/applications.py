@@ -14,11 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.decisions import membership_number
-from bot.domain.permissions import Scope
+from domain.decisions import membership_number
+from domain.permissions import Scope
 from storage.models import Delivery, Member, MembershipCounter, Municipality
 
-# The outbox's ref_kind of a decider's copy (bot.notifications.APPLICATION).
+# The outbox's ref_kind of a decider's copy (usecases.notifications.APPLICATION).
 APPLICATION_REF = "application"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.places import Place
+from domain.places import Place
 from storage.models import County, Municipality
 
 

@@ -3,7 +3,8 @@
 A handler that changes something and must tell someone (a chair about a new application, a
 member about the outcome) calls `enqueue` in the same transaction as the change. Either
 both are committed or neither is, so a crash between "decided" and "told" cannot lose the
-message; `bot.outbox.OutboxSender` delivers the rows afterwards and records the result here.
+message; `bot.sending.outbox_sender.OutboxSender` delivers the rows afterwards and records
+the result here.
 
 Row life cycle: queued → sending → sent | failed | unreachable | cancelled, and sending →
 queued again for a retry. Rows of one chat are delivered strictly in id order (see

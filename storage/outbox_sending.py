@@ -1,7 +1,7 @@
 """The outbox as its sender sees it: claiming due rows and recording what became of them.
 
-Business code only queues (`storage.outbox`); the sender loop (`bot.outbox`) claims rows
-here, calls Telegram with no transaction open, and records the outcome.
+Business code only queues (`storage.outbox`); the sender loop (`bot.sending.outbox_sender`)
+claims rows here, calls Telegram with no transaction open, and records the outcome.
 """
 
 from __future__ import annotations

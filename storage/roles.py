@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.permissions import Grant, RoleKind
+from domain.permissions import Grant, RoleKind
 from storage.models import Invite, Municipality, Role
 
 INVITE_PREFIX = "inv_"

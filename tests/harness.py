@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.emulator import BotApiEmulator, EmulatedUser, SentMessage
 from bot.runtime import Runner
+from domain.clock import ManualClock
+from emulator import BotApiEmulator, EmulatedUser, SentMessage
 from storage.db import Database
+from usecases.config import Settings
 
 TOKEN = "123456:TEST-TOKEN"
 ADMIN_ID = 9001
@@ -166,7 +166,7 @@ class BotHarness:
 def said(msgid: str, language: str = "sq", **values: object) -> str:
     """A message as the bot renders it in `language` (tests compare with the catalog, not
     with a copy of the translation)."""
-    from bot.i18n import _, use_language
+    from domain.i18n import _, use_language
 
     with use_language(language):
         text = _(msgid)

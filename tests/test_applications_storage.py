@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.domain.permissions import Grant, RoleKind, Scope, scope_of
+from domain.permissions import Grant, RoleKind, Scope, scope_of
 from storage.applications import (
     application_in_scope,
     decide,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.callbacks import MAX_BYTES, CallbackData, pack, parse
+from domain.callbacks import MAX_BYTES, CallbackData, pack, parse
 
 
 @pytest.mark.parametrize(

@@ -199,7 +199,7 @@ def test_albanian_catalog_is_written_in_albanian() -> None:
 
 
 def test_runtime_translations_are_albanian() -> None:
-    from bot.i18n import translations
+    from domain.i18n import translations
 
     sq = translations("sq")
     assert sq.gettext("Choose your language:") == "Zgjidhni gjuhën:"

@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, select, update
 
-from bot.emulator import EmulatedUser, SentMessage
-from bot.i18n import format_moment, use_language
-from bot.notifications import outcome_line
+from domain.i18n import format_moment, use_language
+from emulator import EmulatedUser, SentMessage
 from storage.db import Database
 from storage.models import Account, AuditEvent, Delivery, Member, MembershipCounter
 from tests.harness import ADMIN_ID, BotHarness, said
+from usecases.notifications import outcome_line
 
 _phones = iter(range(100, 1000))
 

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 from storage.db import Database
 from storage.roles import sync_config_admins
 from tests.test_cli import _run

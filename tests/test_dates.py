@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.dates import DateProblem, DateResult, age_on, parse_birth_date
+from domain.dates import DateProblem, DateResult, age_on, parse_birth_date
 
 TODAY = date(2026, 1, 5)
 MARCH_5_1980 = date(1980, 3, 5)

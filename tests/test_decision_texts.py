@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.decisions import (
+from domain.decisions import (
     MAX_OFFICER_NAME_LENGTH,
     MAX_REASON_LENGTH,
     ReasonProblem,
@@ -12,7 +12,7 @@ from bot.domain.decisions import (
     officer_name,
     read_typed_reason,
 )
-from bot.domain.text import bounded, visible_text
+from domain.text import bounded, visible_text
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,10 @@ import pytest
 
 from bot.demo import member_intro
 from bot.demo_practice import APPLICANTS, Seeded, seed_chair_practice
-from bot.domain.permissions import scope_of
-from bot.emulator import BotApiEmulator
-from bot.emulator.terminal import PHONE_PROMPT, run_terminal_chat
-from bot.emulator.terminal_input import LineReader, choice_number
+from domain.permissions import scope_of
+from emulator import BotApiEmulator
+from emulator.terminal import PHONE_PROMPT, run_terminal_chat
+from emulator.terminal_input import LineReader, choice_number
 from storage.applications import decide, pending_in_scope
 from storage.db import Database
 from storage.members import latest_member

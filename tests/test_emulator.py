@@ -46,8 +46,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import BotApiEmulator, scope_key
-from bot.emulator.terminal import PHONE_PROMPT, run_terminal_chat
+from emulator import BotApiEmulator, scope_key
+from emulator.terminal import PHONE_PROMPT, run_terminal_chat
 
 # PTB 22 warns about RetryAfter.retry_after changing type; that is PTB's business, not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.enrolment import (
+from domain.enrolment import (
     RESERVED_PAYLOADS,
     START_PARAMETER,
     enrolment_link,
@@ -14,8 +14,8 @@ from bot.domain.enrolment import (
     municipality_for_payload,
     start_link,
 )
-from bot.domain.places import load_places
-from bot.domain.registration import typed_consent
+from domain.places import load_places
+from domain.registration import typed_consent
 
 SEED = Path(__file__).resolve().parents[1] / "storage" / "seed"
 PLACES = load_places(SEED / "counties.csv", SEED / "municipalities.csv")

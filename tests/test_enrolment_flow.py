@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.emulator import EmulatedUser
+from emulator import EmulatedUser
 from storage.models import Account, Consent, Member, Municipality, RegistrationDraft
 from tests.harness import BotHarness, said
 

@@ -13,8 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from bot.logs import RedactSecrets
+from emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777000:SECRET-token-that-must-never-be-logged"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.names import MAX_LENGTH, NameProblem, NameResult, parse_full_name
+from domain.names import MAX_LENGTH, NameProblem, NameResult, parse_full_name
 
 
 @pytest.mark.parametrize(

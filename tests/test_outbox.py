@@ -19,9 +19,9 @@ from sqlalchemy import Select, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
-from bot.emulator import BotApiEmulator
-from bot.outbox import OutboxSender
-from bot.pacer import Pacer
+from bot.sending.outbox_sender import OutboxSender
+from bot.sending.pacer import Pacer
+from emulator import BotApiEmulator
 from storage import outbox
 from storage import outbox_sending as sending
 from storage.accounts import ensure_account, get_account

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.pacer import BULK, NOTIFY, REPLY, Pacer
+from bot.sending.pacer import BULK, NOTIFY, REPLY, Pacer
 
 
 class FakeApi:

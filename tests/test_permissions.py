@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.escalation import Level, Thresholds, levels_due
-from bot.domain.permissions import (
+from domain.escalation import Level, Thresholds, levels_due
+from domain.permissions import (
     Grant,
     RoleKind,
     Scope,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.phones import (
+from domain.phones import (
     PhoneProblem,
     PhoneResult,
     PhoneStatus,

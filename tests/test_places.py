@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.places import (
+from domain.places import (
     DISTRICTS,
     MAX_CHOICES,
     MatchKind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import COMMANDS, menu
+from handlers.commands import COMMANDS, menu
 from tests.harness import BotHarness, said
 from tests.test_chair_flow import apply, card, make_officer, wait_for
 
@@ -18,7 +18,7 @@ HELP = (
     "/language — Shqip / English\n"
     "/help — this help"
 )
-# The member's commands as each language's menu shows them (bot/commands.py).
+# The member's commands as each language's menu shows them (handlers/commands.py).
 ENGLISH_NAMES = ("/status", "/list", "/cancel", "/language", "/help")
 ALBANIAN_NAMES = ("/statusi", "/lista", "/anulo", "/gjuha", "/ndihme")
 SUBMITTED_TAIL = (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.emulator import EmulatedUser, SentMessage
-from bot.qr import QUIET_ZONE, SCALE
+from emulator import EmulatedUser, SentMessage
+from handlers.qr_image import QUIET_ZONE, SCALE
 from storage.models import AuditEvent, Municipality, Role
 from storage.roles import revoke_role
 from tests.harness import ADMIN_ID, BotHarness, said

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.emulator import EmulatedUser
+from emulator import EmulatedUser
 from storage.models import AuditEvent, Member, RegistrationDraft
 from tests.harness import BotHarness, said
 

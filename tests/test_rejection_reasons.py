@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.domain.decisions import MAX_REASON_LENGTH
+from domain.decisions import MAX_REASON_LENGTH
 from storage.models import Role
 from tests.harness import BotHarness, said
 from tests.test_chair_flow import (

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.emulator import EmulatedUser
-from bot.i18n import format_day, ngettext, use_language
-from bot.reminders import run_reminders
+from domain.i18n import format_day, ngettext, use_language
+from emulator import EmulatedUser
 from storage.models import Delivery, Member, ReminderLog, Role
 from storage.roles import revoke_role
 from tests.harness import ADMIN_ID, BotHarness, said
 from tests.test_chair_flow import apply, card, make_officer, stored_applications
+from usecases.reminders import run_reminders
 
 
 def _manual(harness: BotHarness) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 from tests.commands import ROOT, command_env, regjistri
 
 TOKEN = "777001:RIGHT-token-of-the-test-bot"

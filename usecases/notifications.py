@@ -1,0 +1,217 @@
+"""Messages the bot sends on its own initiative about applications, written to the outbox.
+
+Each is rendered in its recipient's language and queued in the transaction of the change
+that caused it, so "decided" and "the member will be told" commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+
+from domain.callbacks import pack
+from domain.dates import age_on
+from domain.decisions import reason_text
+from domain.i18n import N_, _, format_day, format_moment, use_language
+from domain.permissions import RoleKind
+from storage import outbox
+from storage.accounts import get_account
+from storage.applications import APPLICATION_REF
+from storage.models import Member, Role
+from storage.roles import holders
+from usecases import bursts
+from usecases.keyboards import inline
+from usecases.services import Services
+
+APPLICATION = APPLICATION_REF  # the outbox ref_kind of a decider's copy
+ESCALATED = "escalated"
+
+
+def decision_buttons(member_id: int) -> InlineKeyboardMarkup:
+    return inline(
+        [
+            [
+                (_("✅ Approve"), pack("app", "approve", member_id)),
+                (_("❌ Reject"), pack("app", "reject", member_id)),
+            ]
+        ]
+    )
+
+
+def application_card(services: Services, member: Member, now: datetime) -> str:
+    """The application as a decider reads it, in the current language."""
+    import phonenumbers
+
+    place = services.places[member.municipality_id]
+    phone = phonenumbers.format_number(
+        phonenumbers.parse(member.phone_e164, None),
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    )
+    verified = _(" (verified by Telegram)") if member.phone_verified else ""
+    return _(
+        "Application no. {id} — municipality of {municipality}\n"
+        "Name: {name}\n"
+        "Date of birth: {birth_date} (age {age})\n"
+        "Phone: {phone}{verified}\n"
+        "Submitted: {submitted}"
+    ).format(
+        id=member.id,
+        municipality=place.name,
+        name=member.full_name,
+        birth_date=format_day(member.birth_date),
+        age=age_on(member.birth_date, now.date()),
+        phone=phone,
+        verified=verified,
+        submitted=format_moment(member.submitted_at),
+    )
+
+
+def outcome_line(member: Member, decider_name: str) -> str:
+    """What became of the application, for every decider's copy."""
+    assert member.decided_at is not None
+    when = format_moment(member.decided_at)
+    if member.status == "approved":
+        return _("✅ Approved by {name} on {when}. Membership number: {number}.").format(
+            name=decider_name, when=when, number=member.membership_number
+        )
+    return _("❌ Rejected by {name} on {when}. Reason: {reason}").format(
+        name=decider_name, when=when, reason=reason_text(member.rejection_reason)
+    )
+
+
+def outcome_notice(member: Member, decider_name: str) -> str:
+    """The outcome as a message of its own (not under the card): it names the applicant."""
+    heading = _("Application no. {id} ({name}):").format(id=member.id, name=member.full_name)
+    return f"{heading} {outcome_line(member, decider_name)}"
+
+
+async def language_of(session: AsyncSession, services: Services, telegram_id: int) -> str:
+    account = await get_account(session, telegram_id)
+    return account.language if account else services.settings.default_language
+
+
+async def deciders_for(session: AsyncSession, member: Member, services: Services) -> list[Role]:
+    """Who hears of a new application: its chairs; with no chair, at once the county's
+    coordinators; with neither, the national admins.
+
+    The applicant is never among them: a chair applying in their own municipality does not
+    decide their own membership (the handler refuses it too), so it goes one level up.
+    """
+
+    def others(roles: list[Role]) -> list[Role]:
+        return [role for role in roles if role.telegram_id != member.telegram_id]
+
+    chairs = others(await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id))
+    if chairs:
+        return chairs
+    county_id = services.places[member.municipality_id].county_id
+    coordinators = others(await holders(session, RoleKind.COORDINATOR, county_id=county_id))
+    return coordinators or others(await holders(session, RoleKind.ADMIN))
+
+
+async def send_card(
+    session: AsyncSession,
+    services: Services,
+    member: Member,
+    recipient_id: int,
+    *,
+    note: str | None,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> None:
+    """Queue one decider's copy of the application, with the two buttons (or, in a burst,
+    bring their summary up to date instead)."""
+    language = await language_of(session, services, recipient_id)
+    if await bursts.folding(session, recipient_id, now):
+        await bursts.refresh_summary(session, services, recipient_id, language, now)
+        return
+    with use_language(language):
+        card = application_card(services, member, now)
+        text = f"{_(note)}\n\n{card}" if note else card
+        markup = decision_buttons(member.id).to_dict()
+    await outbox.enqueue(
+        session,
+        chat_id=recipient_id,
+        method="sendMessage",
+        payload={"text": text, "reply_markup": markup},
+        now=now,
+        ref_kind=APPLICATION,
+        ref_id=member.id,
+        dedupe_key=dedupe_key or f"application:{member.id}:to:{recipient_id}",
+        priority=1,
+    )
+
+
+async def application_submitted(
+    session: AsyncSession, services: Services, member: Member
+) -> RoleKind | None:
+    """Queue the application to whoever decides it; returns who that is (the member is
+    told: a branch chair, a county coordinator or national staff), None if nobody."""
+    now = services.clock.now()
+    recipients = await deciders_for(session, member, services)
+    note = None
+    chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
+    if recipients and not chairs:
+        note = N_("This municipality has no branch chair yet, so this application comes to you.")
+    for telegram_id in sorted({role.telegram_id for role in recipients}):
+        await send_card(session, services, member, telegram_id, note=note, now=now)
+    return RoleKind(recipients[0].kind) if recipients else None
+
+
+async def _recount_summaries(
+    session: AsyncSession, services: Services, member: Member, now: datetime
+) -> None:
+    """Deciders whose scope covers this application may hold a burst summary: recount it."""
+    county_id = services.places[member.municipality_id].county_id
+    roles = [
+        *await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id),
+        *await holders(session, RoleKind.COORDINATOR, county_id=county_id),
+        *await holders(session, RoleKind.ADMIN),
+    ]
+    people = {role.telegram_id for role in roles}
+    languages = {person: await language_of(session, services, person) for person in people}
+    await bursts.recount(session, services, people, languages, now)
+
+
+async def application_decided(
+    session: AsyncSession, services: Services, member: Member, decider_name: str
+) -> None:
+    """Edit every decider's copy to show the outcome, and tell the member in their language."""
+    now = services.clock.now()
+    for delivery in await outbox.deliveries_for(session, APPLICATION, member.id):
+        if delivery.method != "sendMessage":
+            continue
+        with use_language(await language_of(session, services, delivery.chat_id)):
+            card = application_card(services, member, now)
+            text = f"{card}\n\n{outcome_line(member, decider_name)}"
+        # No reply_markup: the edit removes the buttons from every copy.
+        await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
+    place = services.places[member.municipality_id]
+    await _recount_summaries(session, services, member, now)
+    # The language the member reads now (/gjuha may have changed it since they applied).
+    account = await get_account(session, member.telegram_id)
+    with use_language(account.language if account else member.language):
+        if member.status == "approved":
+            text = _(
+                "Congratulations! Your membership has been confirmed by the party branch in "
+                "{municipality}. Your membership number is {number}."
+            ).format(municipality=place.name, number=member.membership_number)
+        else:
+            text = _(
+                "We are sorry: your membership application (municipality of {municipality}) "
+                "was not accepted.\nReason: {reason}\nIf you think this is a mistake, you can "
+                "apply again with /start."
+            ).format(municipality=place.name, reason=reason_text(member.rejection_reason))
+    await outbox.enqueue(
+        session,
+        chat_id=member.telegram_id,
+        method="sendMessage",
+        payload={"text": text},
+        now=now,
+        ref_kind="outcome",
+        ref_id=member.id,
+        dedupe_key=f"outcome:{member.id}",
+        priority=2,
+    )
