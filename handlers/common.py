@@ -11,13 +11,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from domain.callbacks import pack, parse
 from domain.i18n import _, normalize_language, set_language
-from domain.registration import parse_step
-from handlers import registration_consent as consent
-from handlers import registration_steps as steps
+from handlers import registration
 from handlers.context import BotContext
+from handlers.registration_replies import welcome
 from handlers.replies import Reply, send_replies
 from storage.accounts import set_language as store_language
-from storage.drafts import get_draft
 from storage.members import latest_member
 from storage.roles import active_roles
 from usecases.keyboards import inline
@@ -87,11 +85,11 @@ async def language_button(update: Update, context: BotContext) -> None:
         await store_language(session, user.id, language, context.clock.now())
         set_language(language)
         replies = [Reply(_("From now on I will write to you in English."))]
-        draft = await get_draft(session, user.id)
-        if draft is not None and parse_step(draft.step) is not None:
-            replies.append(steps.prompt(context, draft))
+        question = await registration.current_question(session, context, user.id)
+        if question is not None:
+            replies.append(question)
         elif await latest_member(session, user.id) is None:
-            replies = [consent.welcome(preset)]
+            replies = [welcome(preset)]
     await send_replies(context, update.effective_chat.id, replies)
     from handlers.commands import set_chat_commands
 

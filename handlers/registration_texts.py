@@ -1,7 +1,8 @@
-"""What the member reads during registration: prompts and friendly refusals.
+"""What the member reads during registration: the questions, the refusals, the summary.
 
 Pure functions of the draft and of the parsers' problem codes, rendered in the current
-language (domain.i18n's ContextVar).
+language (domain.i18n's ContextVar); handlers/registration_replies.py picks them for the
+dialogue's messages. Buttons carry domain/registration/buttons.py's data.
 """
 
 from __future__ import annotations
@@ -11,18 +12,26 @@ from datetime import date
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from domain.callbacks import pack
 from domain.dates import DateProblem
 from domain.i18n import N_, _, format_day
 from domain.names import NameProblem
-from domain.permissions import RoleKind
 from domain.phones import PhoneProblem
 from domain.places import Place
-from domain.registration import Step
+from domain.registration.buttons import (
+    BackToSummary,
+    CancelRegistration,
+    ChooseMunicipality,
+    EditDetails,
+    EditField,
+    PhoneIsRight,
+    SendApplication,
+    ShowCounties,
+    ShowCounty,
+    encode,
+)
+from domain.registration.state import Step
 from handlers.replies import Reply
 from usecases.keyboards import inline
-
-PREFIX = "reg"
 
 NAME_PROBLEMS: dict[str, str] = {
     NameProblem.EMPTY: N_("Please write your first name and surname."),
@@ -129,8 +138,8 @@ def ask_phone_confirmation(formatted: str) -> Reply:
         inline(
             [
                 [
-                    (_("Yes, it is correct"), pack(PREFIX, "phone", "yes")),
-                    (_("No, I will write it again"), pack(PREFIX, "phone", "no")),
+                    (_("Yes, it is correct"), encode(PhoneIsRight(yes=True))),
+                    (_("No, I will write it again"), encode(PhoneIsRight(yes=False))),
                 ]
             ]
         ),
@@ -161,16 +170,16 @@ def offer_fuzzy(place: Place) -> Reply:
         ),
         inline(
             [
-                [(_("Yes"), pack(PREFIX, "muni", place.id))],
-                [(_("No, show me the list"), pack(PREFIX, "counties"))],
+                [(_("Yes"), encode(ChooseMunicipality(place.id)))],
+                [(_("No, show me the list"), encode(ShowCounties()))],
             ]
         ),
     )
 
 
 def offer_choices(places: tuple[Place, ...]) -> Reply:
-    rows = [[(place_label(p), pack(PREFIX, "muni", p.id))] for p in places]
-    rows.append([(_("None of these: show me the list"), pack(PREFIX, "counties"))])
+    rows = [[(place_label(p), encode(ChooseMunicipality(p.id)))] for p in places]
+    rows.append([(_("None of these: show me the list"), encode(ShowCounties()))])
     return Reply(_("Which of these municipalities do you mean?"), inline(rows))
 
 
@@ -180,7 +189,7 @@ def offer_list_after_no_match() -> Reply:
             "I could not find a municipality with that name. Please check the spelling and "
             "write it again, or pick it from the list."
         ),
-        inline([[(_("Show me the list"), pack(PREFIX, "counties"))]]),
+        inline([[(_("Show me the list"), encode(ShowCounties()))]]),
     )
 
 
@@ -195,8 +204,8 @@ def field_labels() -> dict[Step, str]:
 
 def edit_picker(message_id: int | None) -> Reply:
     labels = field_labels()
-    rows = [[(labels[step], pack(PREFIX, "field", step.value))] for step in labels]
-    rows.append([(_("« Back to the summary"), pack(PREFIX, "back"))])
+    rows = [[(labels[step], encode(EditField(step.value)))] for step in labels]
+    rows.append([(_("« Back to the summary"), encode(BackToSummary()))])
     return Reply(_("Which detail do you want to change?"), inline(rows), message_id)
 
 
@@ -228,10 +237,10 @@ def summary(
         text,
         inline(
             [
-                [(_("✅ Send the application"), pack(PREFIX, "confirm"))],
+                [(_("✅ Send the application"), encode(SendApplication()))],
                 [
-                    (_("✏️ Edit"), pack(PREFIX, "edit")),
-                    (_("✖️ Cancel"), pack(PREFIX, "cancel")),
+                    (_("✏️ Edit"), encode(EditDetails())),
+                    (_("✖️ Cancel"), encode(CancelRegistration())),
                 ],
             ]
         ),
@@ -239,41 +248,10 @@ def summary(
     )
 
 
-# Who the application went to, said without names: a municipality may have no chair, and
-# a chair's own application goes one level up (usecases/notifications.py, deciders_for).
-SUBMITTED: dict[RoleKind | None, str] = {
-    RoleKind.CHAIR: N_(
-        "Thank you! Your application has been sent to the branch chair in {municipality}, "
-        "who will review it. We will let you know here as soon as it is decided. You can "
-        "check where it stands at any time with /status."
-    ),
-    RoleKind.COORDINATOR: N_(
-        "Thank you! Your application has been sent to the party's coordinator for {county} "
-        "county, who will review it. We will let you know here as soon as it is decided. You "
-        "can check where it stands at any time with /status."
-    ),
-    RoleKind.ADMIN: N_(
-        "Thank you! Your application has been sent to the party's national staff, who will "
-        "review it. We will let you know here as soon as it is decided. You can check where "
-        "it stands at any time with /status."
-    ),
-    None: N_(
-        "Thank you! Your application has been received and will be reviewed. We will let you "
-        "know here as soon as it is decided. You can check where it stands at any time with "
-        "/status."
-    ),
-}
-
-
-def submitted(place: Place, receiver: RoleKind | None, edit_message_id: int | None) -> Reply:
-    text = _(SUBMITTED[receiver]).format(municipality=place.name, county=place.county_name)
-    return Reply(text, None, edit_message_id)
-
-
 def county_picker(places: Iterable[Place], edit_message_id: int | None) -> Reply:
     """The 12 counties, two per row; a municipality list follows a tap."""
     counties = sorted({(p.county_name, p.county_id) for p in places})
-    buttons = [(name, pack(PREFIX, "county", county_id)) for name, county_id in counties]
+    buttons = [(name, encode(ShowCounty(county_id))) for name, county_id in counties]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return Reply(_("Pick your county:"), inline(rows), edit_message_id)
 
@@ -281,9 +259,9 @@ def county_picker(places: Iterable[Place], edit_message_id: int | None) -> Reply
 def municipality_picker(places: Iterable[Place], county_id: int, edit_message_id: int) -> Reply:
     """The municipalities of one county, with a way back to the counties."""
     chosen = sorted((p for p in places if p.county_id == county_id), key=lambda p: p.name)
-    buttons = [(p.name, pack(PREFIX, "muni", p.id)) for p in chosen]
+    buttons = [(p.name, encode(ChooseMunicipality(p.id))) for p in chosen]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([(_("« Back to the counties"), pack(PREFIX, "counties"))])
+    rows.append([(_("« Back to the counties"), encode(ShowCounties()))])
     county = chosen[0].county_name if chosen else ""
     return Reply(
         _("Pick your municipality in {county} county:").format(county=county),

@@ -1,12 +1,18 @@
-"""Registration drafts: the member's current step and answers, one row per Telegram user."""
+"""Registration drafts: the member's current step and answers, one row per Telegram user.
+
+The dialogue (domain/registration) works on `Draft` values; `load_draft` and `save_draft`
+map them to and from the row, so no one else changes its columns.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.registration.state import Draft, parse_step
 from storage.models import Consent, Member, RegistrationDraft
 
 NOTICE_VERSION = "2026-11"
@@ -14,6 +20,53 @@ NOTICE_VERSION = "2026-11"
 
 async def get_draft(session: AsyncSession, telegram_id: int) -> RegistrationDraft | None:
     return await session.get(RegistrationDraft, telegram_id)
+
+
+async def load_draft(session: AsyncSession, telegram_id: int) -> Draft | None:
+    """The registration in progress, as the dialogue sees it."""
+    row = await get_draft(session, telegram_id)
+    if row is None:
+        return None
+    pending = row.pending if isinstance(row.pending, dict) else {}
+    phone = pending.get("phone")
+    offered = pending.get("offered")
+    return Draft(
+        step=parse_step(row.step),
+        full_name=row.full_name,
+        birth_date=row.birth_date,
+        phone_e164=row.phone_e164,
+        phone_verified=bool(row.phone_verified),
+        municipality_id=row.municipality_id,
+        editing=bool(row.editing),
+        pending_phone=str(phone) if phone else None,
+        offered=tuple(int(i) for i in offered) if isinstance(offered, list) else (),
+    )
+
+
+async def save_draft(session: AsyncSession, telegram_id: int, draft: Draft, now: datetime) -> None:
+    """Write the dialogue's draft into the existing row (opened by `start_draft`)."""
+    row = await get_draft(session, telegram_id)
+    if row is None:
+        raise LookupError(f"no registration draft to save for {telegram_id}")
+    if draft.step is not None:  # an unknown stored step is kept as it was
+        row.step = draft.step.value
+    row.full_name = draft.full_name
+    row.birth_date = draft.birth_date
+    row.phone_e164 = draft.phone_e164
+    row.phone_verified = draft.phone_verified
+    row.municipality_id = draft.municipality_id
+    row.editing = draft.editing
+    row.pending = _pending(draft)
+    row.updated_at = now
+
+
+def _pending(draft: Draft) -> dict[str, Any] | None:
+    """What waits for a yes/no, in the row's JSON (its shape predates `Draft`)."""
+    if draft.pending_phone:
+        return {"phone": draft.pending_phone}
+    if draft.offered:
+        return {"offered": list(draft.offered)}
+    return None
 
 
 async def start_draft(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.registration.state import Standing
 from storage.models import MEMBER_ACTIVE, Member, RegistrationDraft
 
 
@@ -43,6 +44,17 @@ async def latest_member(session: AsyncSession, telegram_id: int) -> Member | Non
         .order_by(Member.submitted_at.desc(), Member.id.desc())
         .limit(1)
     )
+
+
+async def standing(session: AsyncSession, telegram_id: int) -> Standing:
+    """What the register holds for the account, from its latest entry.
+
+    Only the latest entry can be active: a new application is refused while one is.
+    """
+    latest = await latest_member(session, telegram_id)
+    if latest is None:
+        return Standing.NONE
+    return Standing.ACTIVE if latest.status in MEMBER_ACTIVE else Standing.FORMER
 
 
 async def phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int) -> bool:
@@ -99,3 +111,13 @@ async def submit_draft(
     await session.delete(draft)
     await session.flush()
     return SubmitResult(member)
+
+
+async def submit_application(
+    session: AsyncSession, telegram_id: int, language: str, now: datetime
+) -> SubmitResult:
+    """Submit the account's draft (`submit_draft`); INCOMPLETE when there is none."""
+    draft = await session.get(RegistrationDraft, telegram_id)
+    if draft is None:
+        return SubmitResult(None, SubmitProblem.INCOMPLETE)
+    return await submit_draft(session, draft, language, now)
