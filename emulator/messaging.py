@@ -14,7 +14,7 @@ from emulator.faults import bad_request
 from emulator.formatting import EntityParseError, render
 from emulator.models import SentMessage, parse_inline_keyboard
 from emulator.params import UploadedFile, require
-from emulator.state import EmulatorState, StoredFile, now
+from emulator.state import EmulatorState, Method, StoredFile, now
 
 _CONTENT_KEYS = (
     "text",
@@ -79,213 +79,234 @@ def check_markup(markup: Any) -> None:
         raise bad_request("can't parse reply keyboard markup JSON object")
 
 
-class MessagingMethods(EmulatorState):
-    """Sending and editing; the largest part of what a bot does."""
+# -- helpers ----------------------------------------------------------------------------
 
-    # -- helpers ----------------------------------------------------------------------------
 
-    def _target(self, params: dict[str, Any], name: str = "chat_id") -> int:
-        chat_id = require(params, name)
-        self.chat(chat_id)
-        return int(chat_id)
+def target_chat(state: EmulatorState, params: dict[str, Any], name: str = "chat_id") -> int:
+    chat_id = require(params, name)
+    state.chat(chat_id)
+    return int(chat_id)
 
-    @staticmethod
-    def _render(
-        text: str, parse_mode: str | None, entities: Any, *, limit: int, caption: bool
-    ) -> tuple[str, list[dict[str, Any]]]:
-        try:
-            plain, parsed = render(str(text), parse_mode)
-        except EntityParseError as exc:
-            raise bad_request(f"can't parse entities: {exc}") from exc
-        if isinstance(entities, list) and not parse_mode:
-            parsed = entities
-        if len(plain) > limit:
-            raise bad_request("message caption is too long" if caption else "message is too long")
-        return plain, parsed
 
-    def _text(self, params: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
-        source = str(params.get("text") or "")
-        plain, entities = self._render(
-            source, params.get("parse_mode"), params.get("entities"), limit=4096, caption=False
-        )
-        if not plain.strip():
-            raise bad_request("message text is empty")
-        return source, plain, entities
+def _render(
+    text: str, parse_mode: str | None, entities: Any, *, limit: int, caption: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    try:
+        plain, parsed = render(str(text), parse_mode)
+    except EntityParseError as exc:
+        raise bad_request(f"can't parse entities: {exc}") from exc
+    if isinstance(entities, list) and not parse_mode:
+        parsed = entities
+    if len(plain) > limit:
+        raise bad_request("message caption is too long" if caption else "message is too long")
+    return plain, parsed
 
-    def _caption(
-        self, raw: dict[str, Any], params: dict[str, Any]
-    ) -> tuple[str | None, str | None]:
-        source = params.get("caption")
-        if source is None:
-            return None, None
-        plain, entities = self._render(
-            str(source),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=1024,
-            caption=True,
-        )
-        raw.pop("caption", None)
-        raw.pop("caption_entities", None)
-        if plain:
-            raw["caption"] = plain
-        if entities:
-            raw["caption_entities"] = entities
-        return str(source), plain or None
 
-    def _reply_to(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
-        spec = params.get("reply_parameters")
-        if not spec and params.get("reply_to_message_id") is not None:
-            spec = {"message_id": params["reply_to_message_id"]}
-        if not isinstance(spec, dict) or spec.get("message_id") is None:
+def text_of(state: EmulatorState, params: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    source = str(params.get("text") or "")
+    plain, entities = _render(
+        source, params.get("parse_mode"), params.get("entities"), limit=4096, caption=False
+    )
+    if not plain.strip():
+        raise bad_request("message text is empty")
+    return source, plain, entities
+
+
+def apply_caption(
+    state, raw: dict[str, Any], params: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    source = params.get("caption")
+    if source is None:
+        return None, None
+    plain, entities = _render(
+        str(source),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        limit=1024,
+        caption=True,
+    )
+    raw.pop("caption", None)
+    raw.pop("caption_entities", None)
+    if plain:
+        raw["caption"] = plain
+    if entities:
+        raw["caption_entities"] = entities
+    return str(source), plain or None
+
+
+def _reply_to(state: EmulatorState, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
+    spec = params.get("reply_parameters")
+    if not spec and params.get("reply_to_message_id") is not None:
+        spec = {"message_id": params["reply_to_message_id"]}
+    if not isinstance(spec, dict) or spec.get("message_id") is None:
+        return None
+    target_chat = spec.get("chat_id", chat_id)
+    if not isinstance(target_chat, int):
+        raise bad_request("chat not found")
+    target = state.stored_message(target_chat, int(spec["message_id"]))
+    if target is None:
+        if spec.get("allow_sending_without_reply") or params.get("allow_sending_without_reply"):
             return None
-        target_chat = spec.get("chat_id", chat_id)
-        if not isinstance(target_chat, int):
-            raise bad_request("chat not found")
-        target = self.stored_message(target_chat, int(spec["message_id"]))
-        if target is None:
-            if spec.get("allow_sending_without_reply") or params.get("allow_sending_without_reply"):
-                return None
-            raise bad_request("message to be replied not found")
-        quoted = copy.deepcopy(target)
-        quoted.pop("reply_to_message", None)
-        return quoted
+        raise bad_request("message to be replied not found")
+    quoted = copy.deepcopy(target)
+    quoted.pop("reply_to_message", None)
+    return quoted
 
-    def _new_message(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
-        raw: dict[str, Any] = {
-            "message_id": self.next_message_id(chat_id),
-            "from": self.bot_user(),
-            "chat": dict(self.chat(chat_id)),
-            "date": now(),
-        }
-        reply_to = self._reply_to(chat_id, params)
-        if reply_to is not None:
-            raw["reply_to_message"] = reply_to
-        return raw
 
-    def _deliver(
-        self,
-        raw: dict[str, Any],
-        *,
-        kind: str,
-        text: str | None,
-        source_text: str | None,
-        params: dict[str, Any],
-    ) -> dict[str, Any]:
-        markup = params.get("reply_markup")
-        chat_id = raw["chat"]["id"]
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            raw["reply_markup"] = markup
-        self.store_message(raw)
-        sent = SentMessage(
-            message_id=raw["message_id"],
-            chat_id=chat_id,
-            text=text,
-            kind=kind,
-            parse_mode=params.get("parse_mode"),
-            inline_keyboard=parse_inline_keyboard(markup),
-            reply_markup=markup,
-            edits=0,
-            date=raw["date"],
-            raw=raw,
-            source_text=source_text,
-            reply_to=raw.get("reply_to_message", {}).get("message_id"),
+def _new_message(state: EmulatorState, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "message_id": state.next_message_id(chat_id),
+        "from": state.bot_user(),
+        "chat": dict(state.chat(chat_id)),
+        "date": now(),
+    }
+    reply_to = _reply_to(state, chat_id, params)
+    if reply_to is not None:
+        raw["reply_to_message"] = reply_to
+    return raw
+
+
+def _deliver(
+    state,
+    raw: dict[str, Any],
+    *,
+    kind: str,
+    text: str | None,
+    source_text: str | None,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    markup = params.get("reply_markup")
+    chat_id = raw["chat"]["id"]
+    if isinstance(markup, dict) and "inline_keyboard" in markup:
+        raw["reply_markup"] = markup
+    state.store_message(raw)
+    sent = SentMessage(
+        message_id=raw["message_id"],
+        chat_id=chat_id,
+        text=text,
+        kind=kind,
+        parse_mode=params.get("parse_mode"),
+        inline_keyboard=parse_inline_keyboard(markup),
+        reply_markup=markup,
+        edits=0,
+        date=raw["date"],
+        raw=raw,
+        source_text=source_text,
+        reply_to=raw.get("reply_to_message", {}).get("message_id"),
+    )
+    state._sent[(chat_id, sent.message_id)] = sent
+    state.messages(chat_id).append(sent)
+    if isinstance(markup, dict) and "keyboard" in markup:
+        state._reply_keyboards[chat_id] = markup
+    elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+        state._reply_keyboards.pop(chat_id, None)
+    state.chat_signal(chat_id).fire()
+    return raw
+
+
+def _file_for(
+    state, params: dict[str, Any], name: str, *, file_name: str | None, mime: str | None
+) -> StoredFile:
+    value = require(params, name)
+    if isinstance(value, str) and value.startswith("attach://"):
+        value = params.get(value.removeprefix("attach://"), value)
+    if isinstance(value, UploadedFile):
+        return state.register_file(
+            name,
+            value.data,
+            file_name=value.filename or file_name,
+            mime_type=value.content_type or mime,
         )
-        self._sent[(chat_id, sent.message_id)] = sent
-        self.messages(chat_id).append(sent)
-        if isinstance(markup, dict) and "keyboard" in markup:
-            self._reply_keyboards[chat_id] = markup
-        elif isinstance(markup, dict) and markup.get("remove_keyboard"):
-            self._reply_keyboards.pop(chat_id, None)
-        self.chat_signal(chat_id).fire()
-        return raw
+    value = str(value)
+    known = state.file(value)
+    if known is not None:
+        return known
+    if value.startswith(("http://", "https://")):
+        return state.register_file(name, file_name=value.rsplit("/", 1)[-1], mime_type=mime)
+    # Unknown file_id strings are accepted: tests often invent them.
+    return state.register_file(name, file_name=file_name, mime_type=mime, file_id=value)
 
-    def _file_for(
-        self, params: dict[str, Any], name: str, *, file_name: str | None, mime: str | None
-    ) -> StoredFile:
-        value = require(params, name)
-        if isinstance(value, str) and value.startswith("attach://"):
-            value = params.get(value.removeprefix("attach://"), value)
-        if isinstance(value, UploadedFile):
-            return self.register_file(
-                name,
-                value.data,
-                file_name=value.filename or file_name,
-                mime_type=value.content_type or mime,
-            )
-        value = str(value)
-        known = self.file(value)
-        if known is not None:
-            return known
-        if value.startswith(("http://", "https://")):
-            return self.register_file(name, file_name=value.rsplit("/", 1)[-1], mime_type=mime)
-        # Unknown file_id strings are accepted: tests often invent them.
-        return self.register_file(name, file_name=file_name, mime_type=mime, file_id=value)
 
-    # -- sending ----------------------------------------------------------------------------
+# -- sending ----------------------------------------------------------------------------
 
-    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._target(params)
-        source, plain, entities = self._text(params)
-        check_markup(params.get("reply_markup"))
-        raw = self._new_message(chat_id, params)
-        raw["text"] = plain
-        if entities:
-            raw["entities"] = entities
-        return self._deliver(raw, kind="text", text=plain, source_text=source, params=params)
 
-    def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._target(params)
-        check_markup(params.get("reply_markup"))
-        stored = self._file_for(params, "photo", file_name=None, mime="image/jpeg")
-        raw = self._new_message(chat_id, params)
-        raw["photo"] = [
-            {**stored.meta(), "width": 90, "height": 90},
-            {**stored.meta(), "width": 1280, "height": 960},
-        ]
-        source, plain = self._caption(raw, params)
-        return self._deliver(raw, kind="photo", text=plain, source_text=source, params=params)
+def send_message(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    chat_id = target_chat(state, params)
+    source, plain, entities = text_of(state, params)
+    check_markup(params.get("reply_markup"))
+    raw = _new_message(state, chat_id, params)
+    raw["text"] = plain
+    if entities:
+        raw["entities"] = entities
+    return _deliver(state, raw, kind="text", text=plain, source_text=source, params=params)
 
-    def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._target(params)
-        check_markup(params.get("reply_markup"))
-        stored = self._file_for(params, "document", file_name="document", mime=None)
-        raw = self._new_message(chat_id, params)
-        document = stored.meta()
-        if stored.file_name:
-            document["file_name"] = stored.file_name
-        if stored.mime_type:
-            document["mime_type"] = stored.mime_type
-        raw["document"] = document
-        source, plain = self._caption(raw, params)
-        return self._deliver(raw, kind="document", text=plain, source_text=source, params=params)
 
-    def _duplicate(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
-        chat_id = self._target(params)
-        source_chat = require(params, "from_chat_id")
-        self.chat(source_chat)
-        original = self.stored_message(source_chat, int(require(params, "message_id")))
-        if original is None:
-            raise bad_request(f"message to {kind} not found")
-        check_markup(params.get("reply_markup"))
-        raw = self._new_message(chat_id, params)
-        for key in _CONTENT_KEYS:
-            if key in original:
-                raw[key] = copy.deepcopy(original[key])
-        source: str | None = None
-        if kind == "forward":
-            raw["forward_origin"] = {
-                "type": "user",
-                "sender_user": original.get("from", self.bot_user()),
-                "date": original["date"],
-            }
-        elif "text" not in raw:
-            source, _ = self._caption(raw, params)
-        text = raw.get("text", raw.get("caption"))
-        return self._deliver(raw, kind=kind, text=text, source_text=source or text, params=params)
+def send_photo(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    chat_id = target_chat(state, params)
+    check_markup(params.get("reply_markup"))
+    stored = _file_for(state, params, "photo", file_name=None, mime="image/jpeg")
+    raw = _new_message(state, chat_id, params)
+    raw["photo"] = [
+        {**stored.meta(), "width": 90, "height": 90},
+        {**stored.meta(), "width": 1280, "height": 960},
+    ]
+    source, plain = apply_caption(state, raw, params)
+    return _deliver(state, raw, kind="photo", text=plain, source_text=source, params=params)
 
-    def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"message_id": self._duplicate(params, "copy")["message_id"]}
 
-    def api_forwardMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._duplicate(params, "forward")
+def send_document(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    chat_id = target_chat(state, params)
+    check_markup(params.get("reply_markup"))
+    stored = _file_for(state, params, "document", file_name="document", mime=None)
+    raw = _new_message(state, chat_id, params)
+    document = stored.meta()
+    if stored.file_name:
+        document["file_name"] = stored.file_name
+    if stored.mime_type:
+        document["mime_type"] = stored.mime_type
+    raw["document"] = document
+    source, plain = apply_caption(state, raw, params)
+    return _deliver(state, raw, kind="document", text=plain, source_text=source, params=params)
+
+
+def _duplicate(state: EmulatorState, params: dict[str, Any], kind: str) -> dict[str, Any]:
+    chat_id = target_chat(state, params)
+    source_chat = require(params, "from_chat_id")
+    state.chat(source_chat)
+    original = state.stored_message(source_chat, int(require(params, "message_id")))
+    if original is None:
+        raise bad_request(f"message to {kind} not found")
+    check_markup(params.get("reply_markup"))
+    raw = _new_message(state, chat_id, params)
+    for key in _CONTENT_KEYS:
+        if key in original:
+            raw[key] = copy.deepcopy(original[key])
+    source: str | None = None
+    if kind == "forward":
+        raw["forward_origin"] = {
+            "type": "user",
+            "sender_user": original.get("from", state.bot_user()),
+            "date": original["date"],
+        }
+    elif "text" not in raw:
+        source, _ = apply_caption(state, raw, params)
+    text = raw.get("text", raw.get("caption"))
+    return _deliver(state, raw, kind=kind, text=text, source_text=source or text, params=params)
+
+
+def copy_message(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    return {"message_id": _duplicate(state, params, "copy")["message_id"]}
+
+
+def forward_message(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    return _duplicate(state, params, "forward")
+
+
+#: The Bot API methods this module answers, by their Bot API name.
+METHODS: dict[str, Method] = {
+    "sendMessage": send_message,
+    "sendPhoto": send_photo,
+    "sendDocument": send_document,
+    "copyMessage": copy_message,
+    "forwardMessage": forward_message,
+}

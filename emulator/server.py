@@ -2,7 +2,9 @@
 
 PTB talks to it exactly as to api.telegram.org (``base_url`` pointed here), so the bot runs
 unmodified in tests, benchmarks and the offline demo. This module owns the lifecycle, request
-routing, fault injection and flood control; the methods live in ``methods``/``messaging``.
+routing, fault injection and flood control. The emulator *is* its state (``state``); the
+Bot API methods are plain functions over that state, looked up in the tables of
+``messaging`` (sending), ``editing`` (edit, delete) and ``methods`` (the rest).
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
+from emulator import editing, messaging, methods
 from emulator.faults import SENDING_METHODS, ApiError, FloodControl
-from emulator.methods import BotApiMethods
 from emulator.params import read_params
+from emulator.state import EmulatorState, Method
 from emulator.users import EmulatedUser
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +35,16 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class BotApiEmulator(BotApiMethods):
+#: Every Bot API method the emulator answers, by lower-cased name (Telegram's names are
+#: case-insensitive): the exact name, and the function.
+_METHODS: dict[str, tuple[str, Method]] = {
+    name.lower(): (name, method)
+    for table in (messaging.METHODS, editing.METHODS, methods.METHODS)
+    for name, method in table.items()
+}
+
+
+class BotApiEmulator(EmulatorState):
     """A local Telegram Bot API server plus the users who talk to the bot through it."""
 
     def __init__(
@@ -45,11 +56,7 @@ class BotApiEmulator(BotApiMethods):
         bot_first_name: str = "Regjistri",
     ) -> None:
         super().__init__(token, bot_username, bot_id, bot_first_name)
-        self._handlers: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
-            name.removeprefix("api_").lower(): (name.removeprefix("api_"), getattr(self, name))
-            for name in dir(self)
-            if name.startswith("api_")
-        }
+        self._users: dict[int, EmulatedUser] = {}
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
@@ -220,7 +227,7 @@ class BotApiEmulator(BotApiMethods):
             params = await read_params(request)
         except ApiError as error:
             return self._error(error)
-        name = self._handlers.get(method.lower(), (method, None))[0]
+        name = _METHODS.get(method.lower(), (method, None))[0]
         self.calls.append((name, params))
         self._calls_signal.fire()
         try:
@@ -253,7 +260,7 @@ class BotApiEmulator(BotApiMethods):
 
     async def _invoke(self, name: str, params: dict[str, Any]) -> Any:
         """Faults first (latency, then an error), then blocking, flood control, the method."""
-        handler = self._handlers.get(name.lower())
+        handler = _METHODS.get(name.lower())
         if handler is None:
             raise ApiError(404, "Not Found")
         chat_id = params.get("chat_id")
@@ -272,7 +279,7 @@ class BotApiEmulator(BotApiMethods):
             except ApiError:
                 self.flood_rejections += 1  # apart from injected 429s: what pacing let through
                 raise
-        result = handler[1](params)
+        result = handler[1](self, params)
         if inspect.isawaitable(result):
             result = await result
         if name in SENDING_METHODS:

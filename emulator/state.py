@@ -13,13 +13,10 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.faults import FaultInjector, FloodControl, bad_request
 from emulator.models import SentMessage, Signal
-
-if TYPE_CHECKING:
-    from emulator.users import EmulatedUser
 
 
 @dataclass
@@ -84,7 +81,8 @@ class EmulatorState:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._flood: FloodControl | None = None
         self.flood_rejections = 0
-        self._users: dict[int, EmulatedUser] = {}
+        # Answers to each user's button presses, by user id (EmulatedUser reads its own).
+        self.callback_answers: dict[int, list[dict[str, Any]]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._logs: dict[int, list[SentMessage]] = {}
         self._signals: dict[int, Signal] = {}
@@ -242,3 +240,7 @@ class EmulatorState:
 
 
 _DEFAULT_SUFFIX = {"photo": ".jpg", "voice": ".oga", "sticker": ".webp", "document": ".bin"}
+
+
+#: One Bot API method: the state it works on and the request's parameters → the result.
+Method = Callable[[EmulatorState, dict[str, Any]], Any]

@@ -12,12 +12,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.formatting import utf16_len
-from emulator.inbox import Inbox
-from emulator.state import now
+from emulator.state import EmulatorState, now
+from emulator.user_inbox import Inbox
 
 if TYPE_CHECKING:
     from emulator.models import SentMessage
-    from emulator.server import BotApiEmulator
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]+)?")
 
@@ -27,7 +26,7 @@ class EmulatedUser(Inbox):
 
     def __init__(
         self,
-        emu: BotApiEmulator,
+        emu: EmulatorState,
         user_id: int,
         *,
         first_name: str,
@@ -44,7 +43,6 @@ class EmulatedUser(Inbox):
         self.language_code = language_code
         self.phone_number = phone_number
         self.blocked = False
-        self.callback_answers: list[dict[str, Any]] = []
         self._cursor = 0
 
     def update(self, **fields: str | None) -> None:
@@ -55,6 +53,11 @@ class EmulatedUser(Inbox):
 
     def __repr__(self) -> str:
         return f"<EmulatedUser {self.id} {self.full_name!r}>"
+
+    @property
+    def callback_answers(self) -> list[dict[str, Any]]:
+        """The bot's answers to this user's button presses, oldest first."""
+        return self.emu.callback_answers.setdefault(self.id, [])
 
     @property
     def full_name(self) -> str:

@@ -8,12 +8,10 @@ AssertionError that says what did arrive, which is most of what a failing test n
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.models import Button, SentMessage, parse_reply_keyboard
-
-if TYPE_CHECKING:
-    from emulator.server import BotApiEmulator
+from emulator.state import EmulatorState
 
 
 class Inbox:
@@ -23,7 +21,7 @@ class Inbox:
     AssertionError describing the conversation, which a cancelled scope could not.
     """
 
-    emu: BotApiEmulator
+    emu: EmulatorState
     id: int
     callback_answers: list[dict[str, Any]]
     _cursor: int
