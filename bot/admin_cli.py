@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,9 +21,10 @@ from storage import audit
 from storage.db import Database
 from storage.geography import list_places
 from storage.models import Role, Setting
-from storage.roles import create_invite, list_roles, revoke_role
+from storage.roles import list_roles, revoke_role
 from storage.schema import needs_upgrade, upgrade
 from usecases.config import Settings
+from usecases.invites import invite
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
@@ -103,26 +104,18 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             if county is None:
                 return 2
             county_id, what = county[0], f"coordinator of {county[1]} county"
-        invite, code = await create_invite(
+        created = await invite(
             session,
+            settings,
             kind=kind,
             county_id=county_id,
             municipality_id=municipality_id,
             created_by=None,
             now=now,
-            ttl=timedelta(hours=settings.invite_ttl_hours),
-        )
-        await audit.record(
-            session,
-            at=now,
-            actor_id=None,
-            action="invite.created",
-            subject_kind="invite",
-            subject_id=invite.id,
-            detail={"kind": kind.value, "via": "cli"},
+            via="cli",
         )
     print(f"Invitation for {what} (single use, expires in {settings.invite_ttl_hours:g} h):")
-    print(start_link(username, code))
+    print(start_link(username, created.code))
     return 0
 
 

@@ -26,14 +26,14 @@ from handlers.replies import Reply, answer_press, send_replies
 from handlers.turn import current_update
 from storage import audit
 from storage.applications import application_in_scope, decide
-from storage.decision_drafts import (
+from storage.models import Member
+from storage.reason_waits import (
     clear_reason_wait,
     hold_reason,
     reason_wait,
     remember_prompt,
     wait_for_reason,
 )
-from storage.models import Member
 from storage.roles import active_grants, active_roles, holder_name_of
 from usecases.notifications import application_decided, outcome_notice
 

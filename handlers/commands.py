@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -11,26 +12,52 @@ from telegram.ext import Application
 
 from domain.i18n import N_, _, use_language
 
-# (Albanian name, English name, description, roles that see it; None = everyone).
-COMMANDS: tuple[tuple[str, str, str, frozenset[str] | None], ...] = (
-    ("start", "start", N_("Join the register or continue"), None),
-    ("statusi", "status", N_("Where my application stands"), None),
-    (
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its names, the words people guess for it, and who sees it in the menu.
+
+    The one table of commands: the menus (below) and the handler registry
+    (handlers/registry.py, which maps each `key` to its callback) both read it.
+    """
+
+    sq: str  # the Albanian name, shown in Albanian menus
+    en: str  # the English name, shown in English menus
+    description: str  # N_-marked, translated when a menu is built
+    roles: frozenset[str] | None = None  # who sees it in the menu; None: everyone
+    aliases: tuple[str, ...] = ()  # accepted, never shown
+    in_menu: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.en
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.sq, self.en, *self.aliases)))
+
+
+OFFICERS = frozenset({"chair", "coordinator", "admin"})
+
+# In menu order. Aliases: the correct spelling of help (ndihmë → ndihma), a common
+# misspelling of anulo, other words people use for status and pending.
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "start", N_("Join the register or continue")),
+    Command("statusi", "status", N_("Where my application stands"), aliases=("gjendja",)),
+    Command(
         "ne_pritje",
         "pending",
         N_("Applications waiting for a decision"),
-        frozenset({"chair", "coordinator", "admin"}),
+        OFFICERS,
+        aliases=("pritje",),
     ),
-    ("ftese", "invite", N_("Invite a branch chair or a coordinator"), frozenset({"admin"})),
-    (
-        "qr",
-        "qr",
-        N_("Registration link and QR code"),
-        frozenset({"chair", "coordinator", "admin"}),
-    ),
-    ("anulo", "cancel", N_("Cancel what is in progress"), None),
-    ("gjuha", "language", N_("Shqip / English"), None),
-    ("ndihme", "help", N_("What I can do"), None),
+    Command("ftese", "invite", N_("Invite a branch chair or a coordinator"), frozenset({"admin"})),
+    Command("qr", "qr", N_("Registration link and QR code"), OFFICERS, aliases=("lidhja",)),
+    Command("anulo", "cancel", N_("Cancel what is in progress"), aliases=("anullo",)),
+    Command("gjuha", "language", N_("Shqip / English")),
+    Command("ndihme", "help", N_("What I can do"), aliases=("ndihma",)),
+    # Not in the menu: offered inside the registration dialogue only.
+    Command("lista", "list", "", in_menu=False),
 )
 
 
@@ -39,9 +66,9 @@ def menu(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:
     held = set(roles)
     with use_language(language):
         return [
-            BotCommand(sq if language == "sq" else en, _(description))
-            for sq, en, description, needs in COMMANDS
-            if needs is None or needs & held
+            BotCommand(command.sq if language == "sq" else command.en, _(command.description))
+            for command in COMMANDS
+            if command.in_menu and (command.roles is None or command.roles & held)
         ]
 
 

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from domain.callbacks import pack, parse
 from domain.i18n import _, normalize_language, set_language
 from handlers import registration
+from handlers.commands import COMMANDS, set_chat_commands
 from handlers.context import BotContext
 from handlers.registration_replies import welcome
 from handlers.replies import Reply, send_replies
@@ -22,9 +23,10 @@ from usecases.keyboards import inline
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"sq": "🇦🇱 Shqip", "en": "🇬🇧 English"}
-# Commands whose answers are for officers only: in a group they get a pointer to the private
-# chat rather than the registration's (names from handlers/registry.py, aliases included).
-OFFICER_COMMANDS = frozenset({"ne_pritje", "pending", "pritje", "ftese", "invite", "qr", "lidhja"})
+# Commands whose answers are for officers only (they hold applicants' data): in a group they
+# get a pointer to the private chat rather than the registration's. Every name, aliases too.
+OFFICER_COMMANDS = frozenset(name for c in COMMANDS if c.roles is not None for name in c.names)
+PREFIX = "lang"
 
 
 async def load_language(update: Update, context: BotContext) -> None:
@@ -67,7 +69,7 @@ async def language_command(update: Update, context: BotContext) -> None:
     """/gjuha (/language): offer both languages by their own names."""
     assert update.effective_chat is not None
     await context.resolve_language()
-    buttons = [[(name, pack("lang", "set", code))] for code, name in LANGUAGE_NAMES.items()]
+    buttons = [[(name, pack(PREFIX, "set", code))] for code, name in LANGUAGE_NAMES.items()]
     reply = Reply(_("Choose your language:"), inline(buttons))
     await send_replies(context, update.effective_chat.id, [reply])
 
@@ -78,7 +80,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert query is not None and user is not None and update.effective_chat is not None
     await query.answer()
-    data = parse(query.data, "lang")
+    data = parse(query.data, PREFIX)
     language = normalize_language(data.args[0] if data and data.args else None)
     preset = context.places.get(data.int_arg(1) or 0) if data else None  # an enrolment link's
     async with context.transaction() as session:
@@ -91,7 +93,6 @@ async def language_button(update: Update, context: BotContext) -> None:
         elif await latest_member(session, user.id) is None:
             replies = [welcome(preset)]
     await send_replies(context, update.effective_chat.id, replies)
-    from handlers.commands import set_chat_commands
 
     await set_chat_commands(context.application, user.id, language)
 

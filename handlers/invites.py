@@ -6,8 +6,6 @@ so a revoked admin's old buttons do nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
@@ -22,17 +20,17 @@ from handlers.context import BotContext
 from handlers.replies import Reply, answer_press, send_replies
 from handlers.roles_texts import ROLE_NAMES, describe_role, granted_message
 from storage import audit, outbox
-from storage.accounts import get_account
+from storage.accounts import language_of
 from storage.models import Role
 from storage.roles import (
     INVITE_PREFIX,
     active_grants,
     active_roles,
-    create_invite,
     list_roles,
     redeem_invite,
     revoke_role,
 )
+from usecases.invites import invite
 from usecases.keyboards import inline
 
 PREFIX = "inv"
@@ -91,10 +89,9 @@ async def start_with_payload_or_register(update: Update, context: BotContext) ->
                     ref_kind="role",
                     ref_id=role.id,
                 )
-        account = await get_account(session, user.id)
+        language = await language_of(session, user.id, context.settings.default_language)
     await send_replies(context, update.effective_chat.id, [reply])
     if roles is not None:
-        language = account.language if account else context.settings.default_language
         await set_chat_commands(context.application, user.id, language, roles)
 
 
@@ -213,8 +210,7 @@ async def _revoke(
         granted=False,
         via="chat",
     )
-    account = await get_account(session, role.telegram_id)
-    language = account.language if account else context.settings.default_language
+    language = await language_of(session, role.telegram_id, context.settings.default_language)
     remaining = [r.kind for r in await active_roles(session, role.telegram_id)]
     menus.append((role.telegram_id, language, remaining))
     text = _("Revoked: {role}.").format(role=describe_role(role, context.places))
@@ -231,23 +227,15 @@ async def _create(
     edit_id: int | None,
 ) -> Reply:
     now = context.clock.now()
-    invite, code = await create_invite(
+    created = await invite(
         session,
+        context.settings,
         kind=kind,
         county_id=county_id,
         municipality_id=municipality_id,
         created_by=user.id,
         now=now,
-        ttl=timedelta(hours=context.settings.invite_ttl_hours),
-    )
-    await audit.record(
-        session,
-        at=now,
-        actor_id=user.id,
-        action="invite.created",
-        subject_kind="invite",
-        subject_id=invite.id,
-        detail={"kind": kind.value},
+        via="chat",
     )
     place = context.places.get(municipality_id or 0)
     if kind is RoleKind.CHAIR and place is not None:
@@ -266,7 +254,7 @@ async def _create(
         hours,
     ).format(
         what=what,
-        link=start_link(context.bot.username, code),
+        link=start_link(context.bot.username, created.code),
         hours=hours,
     )
     return Reply(text, None, edit_id)

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from domain.registration.buttons import PREFIX as BUTTON_PREFIX
 from handlers import (
     chair,
     common,
@@ -32,6 +33,7 @@ from handlers import (
     rejection,
     status,
 )
+from handlers.commands import COMMANDS
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -42,32 +44,37 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )
-    # Albanian name, English name, then aliases people guess (not in the menu,
-    # handlers/commands.py):
-    # the correct spelling of help, a common misspelling of anulo, other words for status
-    # and pending.
-    commands = [
-        (("start",), invites.start_with_payload_or_register),
-        (("anulo", "cancel", "anullo"), rejection.cancel_then_registration),
-        (("statusi", "status", "gjendja"), status.status_command),
-        (("gjuha", "language"), common.language_command),
-        (("ndihme", "help", "ndihma"), common.help_command),
-        (("lista", "list"), registration.pick_from_list),
-        (("ne_pritje", "pending", "pritje"), chair.pending_command),
-        (("ftese", "invite"), invites.invite_command),
-        (("qr", "lidhja"), qr.qr_command),
-    ]
-    for names, callback in commands:
-        application.add_handler(CommandHandler(names, callback, filters=PRIVATE))
+    # Every command of the one table (handlers/commands.py), under all its names.
+    callbacks = {
+        "start": invites.start_with_payload_or_register,
+        "cancel": rejection.cancel_then_registration,
+        "status": status.status_command,
+        "language": common.language_command,
+        "help": common.help_command,
+        "list": registration.pick_from_list,
+        "pending": chair.pending_command,
+        "invite": invites.invite_command,
+        "qr": qr.qr_command,
+    }
+    assert {c.key for c in COMMANDS} == set(callbacks), "a command without a callback"
+    for command in COMMANDS:
+        handler = CommandHandler(command.names, callbacks[command.key], filters=PRIVATE)
+        application.add_handler(handler)
 
     application.add_handler(
-        CallbackQueryHandler(registration_consent.on_press, pattern=r"^reg:v1:consent(?::|$)")
+        CallbackQueryHandler(
+            registration_consent.on_press, pattern=rf"^{BUTTON_PREFIX}:v1:consent(?::|$)"
+        )
     )
-    application.add_handler(CallbackQueryHandler(registration_buttons.on_button, pattern=r"^reg:"))
-    application.add_handler(CallbackQueryHandler(common.language_button, pattern=r"^lang:"))
-    application.add_handler(CallbackQueryHandler(chair.on_button, pattern=r"^app:"))
-    application.add_handler(CallbackQueryHandler(invites.on_button, pattern=r"^inv:"))
-    application.add_handler(CallbackQueryHandler(qr.on_button, pattern=r"^qr:"))
+    application.add_handler(
+        CallbackQueryHandler(registration_buttons.on_button, pattern=rf"^{BUTTON_PREFIX}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(common.language_button, pattern=rf"^{common.PREFIX}:")
+    )
+    application.add_handler(CallbackQueryHandler(chair.on_button, pattern=rf"^{chair.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(invites.on_button, pattern=rf"^{invites.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

@@ -4,7 +4,7 @@
 "Faleminderit!" typed after some other action must never become what a member reads as
 the reason, so the wait for a reason holds only while the decider does nothing else: any
 other update of their chat since Reject (a command, another press, a message answered as
-something else) ends it (storage/decision_drafts.py), and the message is then answered as
+something else) ends it (storage/reason_waits.py), and the message is then answered as
 any other. A reason is refused, not cut, when it is too long.
 """
 
@@ -24,14 +24,14 @@ from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
 from handlers.turn import current_update
 from storage.applications import application_in_scope
-from storage.decision_drafts import (
+from storage.models import DecisionDraft
+from storage.reason_waits import (
     acted_since,
     clear_reason_wait,
     hold_reason,
     reason_wait,
     wait_for_reason,
 )
-from storage.models import DecisionDraft
 from storage.roles import active_grants
 
 # A message long after Reject was pressed is not taken as the reason either: the decider

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account
@@ -12,6 +12,17 @@ from storage.models import Account
 
 async def get_account(session: AsyncSession, telegram_id: int) -> Account | None:
     return await session.get(Account, telegram_id)
+
+
+async def language_of(session: AsyncSession, telegram_id: int, default: str) -> str:
+    """The language to speak to a person in: the one they chose, else the default.
+
+    The one place the fallback is written (messages, menus, notifications all use it).
+    """
+    language = await session.scalar(
+        select(Account.language).where(Account.telegram_id == telegram_id)
+    )
+    return language or default
 
 
 async def ensure_account(
@@ -39,13 +50,4 @@ async def mark_unreachable(session: AsyncSession, telegram_id: int, now: datetim
         update(Account)
         .where(Account.telegram_id == telegram_id, Account.unreachable_at.is_(None))
         .values(unreachable_at=now)
-    )
-
-
-async def mark_reachable(session: AsyncSession, telegram_id: int) -> None:
-    """A person who writes to the bot again has unblocked it."""
-    await session.execute(
-        update(Account)
-        .where(Account.telegram_id == telegram_id, Account.unreachable_at.is_not(None))
-        .values(unreachable_at=None)
     )

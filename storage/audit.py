@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent
@@ -31,18 +30,6 @@ async def record(
             detail=detail,
         )
     )
-
-
-async def events(
-    session: AsyncSession, *, action: str | None = None, actor_id: int | None = None
-) -> list[AuditEvent]:
-    """Events in order, optionally filtered (the audit view of a later issue builds on this)."""
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    if actor_id is not None:
-        query = query.where(AuditEvent.actor_id == actor_id)
-    return list((await session.scalars(query)).all())
 
 
 async def role_changed(

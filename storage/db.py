@@ -221,8 +221,3 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and in tests before files go)."""
         await self.engine.dispose()
-
-
-def create_database(url: str) -> Database:
-    """The Database for a URL; the one place the application builds it."""
-    return Database(url)

@@ -9,10 +9,6 @@ from domain.places import Place
 from storage.models import County, Municipality
 
 
-async def list_counties(session: AsyncSession) -> list[County]:
-    return list((await session.scalars(select(County).order_by(County.name))).all())
-
-
 async def list_places(session: AsyncSession) -> list[Place]:
     """Every municipality as a pure `Place`, for the matcher and the pickers."""
     rows = await session.execute(
@@ -32,11 +28,3 @@ async def list_places(session: AsyncSession) -> list[Place]:
         )
         for m, county_name in rows.all()
     ]
-
-
-async def get_municipality(session: AsyncSession, municipality_id: int) -> Municipality | None:
-    return await session.get(Municipality, municipality_id)
-
-
-async def get_county(session: AsyncSession, county_id: int) -> County | None:
-    return await session.get(County, county_id)

@@ -23,7 +23,7 @@ from bot.sending.outbox_sender import OutboxSender
 from bot.sending.pacer import Pacer
 from emulator import BotApiEmulator
 from storage import outbox
-from storage import outbox_sending as sending
+from storage import outbox_claims as sending
 from storage.accounts import ensure_account, get_account
 from storage.db import Database
 from storage.models import Delivery

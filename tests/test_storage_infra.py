@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database, create_database
+from storage.db import Database
 from storage.models import (
     Account,
     Base,
@@ -128,7 +128,7 @@ async def test_upgrade_creates_every_table_and_the_reference_data(database_url: 
     assert not await needs_upgrade(database_url)
     assert await current_revisions(database_url) == head_revisions()
 
-    database = create_database(database_url)
+    database = Database(database_url)
     try:
         async with database.read() as session:
             connection = await session.connection()
@@ -150,7 +150,7 @@ async def test_upgrade_creates_every_table_and_the_reference_data(database_url: 
 async def test_upgrade_twice_and_reseeding_are_harmless(database_url: str) -> None:
     await upgrade(database_url)
     await upgrade(database_url)
-    database = create_database(database_url)
+    database = Database(database_url)
     try:
         assert await _counts(database) == (12, 61)
         async with database.write() as session:

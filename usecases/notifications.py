@@ -17,7 +17,7 @@ from domain.decisions import reason_text
 from domain.i18n import N_, _, format_day, format_moment, use_language
 from domain.permissions import RoleKind
 from storage import outbox
-from storage.accounts import get_account
+from storage.accounts import language_of as stored_language
 from storage.applications import APPLICATION_REF
 from storage.models import Member, Role
 from storage.roles import holders
@@ -26,7 +26,6 @@ from usecases.keyboards import inline
 from usecases.services import Services
 
 APPLICATION = APPLICATION_REF  # the outbox ref_kind of a decider's copy
-ESCALATED = "escalated"
 
 
 def decision_buttons(member_id: int) -> InlineKeyboardMarkup:
@@ -88,8 +87,7 @@ def outcome_notice(member: Member, decider_name: str) -> str:
 
 
 async def language_of(session: AsyncSession, services: Services, telegram_id: int) -> str:
-    account = await get_account(session, telegram_id)
-    return account.language if account else services.settings.default_language
+    return await stored_language(session, telegram_id, services.settings.default_language)
 
 
 async def deciders_for(session: AsyncSession, member: Member, services: Services) -> list[Role]:
@@ -191,8 +189,7 @@ async def application_decided(
     place = services.places[member.municipality_id]
     await _recount_summaries(session, services, member, now)
     # The language the member reads now (/gjuha may have changed it since they applied).
-    account = await get_account(session, member.telegram_id)
-    with use_language(account.language if account else member.language):
+    with use_language(await stored_language(session, member.telegram_id, member.language)):
         if member.status == "approved":
             text = _(
                 "Congratulations! Your membership has been confirmed by the party branch in "

@@ -30,9 +30,9 @@ from domain.registration.outcomes import (
 from domain.registration.state import State
 from storage import audit
 from storage.accounts import ensure_account
-from storage.decision_drafts import clear_reason_wait
 from storage.drafts import discard_draft, load_draft, save_draft, start_draft
 from storage.members import SubmitProblem, phone_in_use, standing, submit_application
+from storage.reason_waits import clear_reason_wait
 from usecases.notifications import application_submitted
 from usecases.services import Services
 

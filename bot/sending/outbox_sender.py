@@ -9,7 +9,7 @@ built the way it is:
   Telegram's budget and replies go first. Rows are sent at `NOTIFY` priority, or `BULK` for
   announcements (a row priority below zero). Chats the pacer is cooling are skipped at
   claim time: other chats proceed meanwhile.
-- **Per-chat order** comes from the claim (`storage.outbox_sending.claim_due`): a chat's next row is
+- **Per-chat order** comes from the claim (`storage.outbox_claims.claim_due`): a chat's next row is
   only taken once the previous one has reached a final state.
 - **Short transactions.** Claiming is one write transaction, recording an outcome is
   another; no transaction is open during a Bot API call, so the sender never holds
@@ -59,7 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.sending.pacer import Pacer
 from bot.sending.telegram_calls import Job, Outcome, call_telegram
 from storage import outbox
-from storage import outbox_sending as sending
+from storage import outbox_claims as sending
 from storage.db import Database
 from storage.models import Delivery
 
