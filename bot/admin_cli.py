@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.lifecycle import BOT_USERNAME_KEY
+from bot.application import BOT_USERNAME_KEY
 from domain.enrolment import enrolment_link, municipality_code, start_link
 from domain.i18n import TIMEZONE
 from domain.permissions import RoleKind

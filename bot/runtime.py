@@ -22,9 +22,10 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot.app import LONG_POLL_SECONDS, build_application
+from bot.application import LONG_POLL_SECONDS, build_application
 from bot.sending.outbox_sender import OutboxSender
 from domain.clock import Clock
+from domain.i18n import set_language
 from handlers.commands import set_default_commands
 from handlers.context import RegjistriApplication
 from handlers.turn import Handling, current_update
@@ -92,7 +93,7 @@ class Runner:
             await application.post_init(application)
         await application.bot.delete_webhook(drop_pending_updates=False)
         await set_default_commands(application)
-        from bot.lifecycle import on_start
+        from bot.application import on_start
 
         await on_start(application)
         self.outbox = OutboxSender(
@@ -228,8 +229,12 @@ class Runner:
             with contextlib.suppress(Exception):
                 await asyncio.shield(previous)
         assert self.application is not None
-        handling = Handling(update.update_id, slot=self._slots)
+        user = update.effective_user
+        actor_id = user.id if user is not None else None
+        handling = Handling(update.update_id, actor_id=actor_id, slot=self._slots)
         token = current_update.set(handling)
+        # The default language until the turn's transaction reads the actor's own.
+        set_language(self.settings.default_language)
         try:
             async with self._slots:
                 # process_update hands handler errors to the error handler; it does not raise.

@@ -29,17 +29,6 @@ OFFICER_COMMANDS = frozenset(name for c in COMMANDS if c.roles is not None for n
 PREFIX = "lang"
 
 
-async def load_language(update: Update, context: BotContext) -> None:
-    """Runs first for every update: note who is acting and start in the default language.
-
-    The person's stored language is adopted by the handler's own transaction
-    (`context.transaction()` / `context.reading()`), so it costs no extra round trip.
-    """
-    user = update.effective_user
-    context.actor_id = user.id if user is not None else None
-    set_language(context.settings.default_language)
-
-
 async def help_command(update: Update, context: BotContext) -> None:
     """/ndihme (/help): the member's commands, plus those the person's roles allow."""
     user = update.effective_user

@@ -40,8 +40,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     third of the paced latency in bench/registration.py).
     """
 
-    #: The Telegram user the update comes from; set first thing for every update.
-    actor_id: int | None = None
+    @property
+    def actor_id(self) -> int | None:
+        """The Telegram user the update comes from (the runner notes it as the turn opens)."""
+        handling = current_update.get()
+        return handling.actor_id if handling is not None else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -1,9 +1,9 @@
 """The ordered handler registry.
 
 Order matters, and is written down here (rules-bot's habit):
-- group -1: `load_language` runs for every update first, so everything after it speaks the
-  person's language; it never stops propagation.
-- group 0, in order: groups (answered with a deep link before any private-chat handler
+- Before any handler, the runner opens the update's turn (handlers/turn.py): the actor is
+  noted, the default language set; the handler's transaction adopts the person's own.
+- In order: groups (answered with a deep link before any private-chat handler
   can see them); commands (a command always wins over the step a member is at); buttons
   by prefix; then free messages, which are answers to whatever step the person is at;
   unknown commands last.
@@ -11,13 +11,11 @@ Order matters, and is written down here (rules-bot's habit):
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -39,8 +37,6 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, common.load_language), group=-1)
-
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 
 @dataclass
 class Handling:
-    """One update in hand; `marked` once a committed transaction recorded it as handled.
+    """One update in hand — its turn; `marked` once a committed transaction recorded it as
+    handled.
+
+    The runner (bot/runtime.py) opens the turn: it notes the actor and starts in the default
+    language; the handler's transaction (`BotContext.transaction()`) adopts the actor's own
+    language, clears their unreachability and marks the update, all before its commit; the
+    replies go out after the commit; the runner wakes the outbox last.
 
     `wrote` is set by every committed write of the turn: the runner then wakes the outbox
     once, after the replies (a write may have queued messages; a read never does).
@@ -34,6 +40,7 @@ class Handling:
     """
 
     update_id: int
+    actor_id: int | None = None  # the Telegram user the update comes from
     marked: bool = False
     wrote: bool = False
     slot: asyncio.Semaphore | None = None

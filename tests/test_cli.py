@@ -83,8 +83,8 @@ def test_a_configured_admin_is_not_revoked_from_the_cli(tmp_path: Path) -> None:
 
     import asyncio
 
-    from bot.lifecycle import sync_config_admins
     from storage.db import Database
+    from storage.roles import sync_config_admins
 
     async def grant() -> int:
         from datetime import UTC, datetime
