@@ -220,3 +220,51 @@ async def harness(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[BotHar
     await running.start()
     yield running
     await running.close()
+
+
+# =============================================================================================
+# Running in parallel (pytest-xdist, `-n` in pyproject.toml)
+#
+# The suite mostly waits (on the emulator's flood control, on the bot), so several workers
+# share the two cores well. A test that measures a rate or a latency (marked `alone`) would
+# measure the other workers instead, so it runs with nothing else: every test holds a shared
+# lock while it runs, an `alone` test the exclusive one. The turnstile gives the waiting
+# `alone` test precedence over tests that start after it (else shared holders, one after
+# the other, could keep it waiting to the end of the run).
+# =============================================================================================
+
+_LOCK_DIR_ENV = "REGJISTRI_TEST_LOCK_DIR"
+
+
+@pytest.fixture(scope="session")
+def _lock_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory all workers of this run share (xdist's basetemp has one parent per run)."""
+    shared = os.environ.get(_LOCK_DIR_ENV)
+    if shared:
+        return Path(shared)
+    return tmp_path_factory.getbasetemp().parent
+
+
+@pytest.fixture(autouse=True)
+def _alone_or_together(request: pytest.FixtureRequest, _lock_dir: Path) -> Iterator[None]:
+    import fcntl
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield  # one process: every test runs alone anyway
+        return
+    alone = request.node.get_closest_marker("alone") is not None
+    with (
+        open(_lock_dir / "regjistri-turnstile.lock", "a") as turnstile,
+        open(_lock_dir / "regjistri-run.lock", "a") as run,
+    ):
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if alone:
+            fcntl.flock(run, fcntl.LOCK_EX)  # waits for the running tests to finish
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        else:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+            fcntl.flock(run, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(run, fcntl.LOCK_UN)

@@ -464,6 +464,7 @@ async def test_two_senders_on_one_database_never_send_a_row_twice(
 # --- Telegram's limits -------------------------------------------------------------------------
 
 
+@pytest.mark.alone  # a rate: measured with no other test beside it
 async def test_the_default_pace_stays_under_telegrams_flood_control(
     sqlite_db: Database, emu: BotApiEmulator, bot: ExtBot[None]
 ) -> None:

@@ -24,6 +24,9 @@ from tests.conftest import Harness
 from tests.harness import BotHarness, said
 from tests.test_chair_flow import make_officer, wait_for
 
+# Rates and latencies: measured with no other test running beside (tests/conftest.py).
+pytestmark = pytest.mark.alone
+
 GENERIC_ERROR = (
     "Sorry, something went wrong on our side. What you entered so far is saved: "
     "please try again in a moment."
