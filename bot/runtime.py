@@ -242,7 +242,7 @@ class Runner:
                 await self.application.process_update(update)
         finally:
             current_update.reset(token)
-        if handling.wrote:
+        if handling.queued:
             # After the replies: what the turn queued goes out behind what it answered.
             self.application.services.wake_outbox()
         if not handling.marked:  # no write transaction of the handler recorded it

@@ -13,8 +13,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from domain.clock import Clock
 from domain.i18n import set_language
 from domain.places import MunicipalityMatcher, Place
-from handlers.turn import current_update, note_write
-from storage import inbox
+from handlers.turn import current_update, note_queued
+from storage import inbox, outbox
 from storage.models import Account
 from usecases.config import Settings
 from usecases.services import Services
@@ -59,16 +59,19 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             yield session
             if handling is not None and not handling.marked:
                 await inbox.mark_processed(session, [handling.update_id], datetime.now(UTC))
+            queued = bool(session.info.get(outbox.QUEUED_MESSAGES))
         if handling is not None:
             handling.marked = True  # committed
-            handling.wrote = True
+            handling.queued = handling.queued or queued
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
         """A plain write after the turn's transaction (what a sent reply's id adds)."""
         async with self.db.write() as session:
             yield session
-        note_write()
+            queued = bool(session.info.get(outbox.QUEUED_MESSAGES))
+        if queued:
+            note_queued()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -64,6 +64,10 @@ def _insert_for(session: AsyncSession) -> Any:
     raise NotImplementedError(f"the outbox supports SQLite and PostgreSQL, not {name}")
 
 
+#: Set in `session.info` by a session that queued (or changed) an outgoing message.
+QUEUED_MESSAGES = "queued_messages"
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -78,6 +82,9 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> Delivery | None:
     """Queue one Bot API call to `chat_id`; None when `dedupe_key` was queued before.
+
+    The session notes that it queued something (`queued_messages`): the update's turn wakes
+    the outbox sender after its commit only then, not after every write.
 
     `payload` is the call's parameters except chat_id, JSON only (reply_markup as
     `InlineKeyboardMarkup.to_dict()`). The dedupe key makes enqueueing idempotent (a job
@@ -116,6 +123,7 @@ async def enqueue(
     new_id = (await session.execute(statement)).scalar_one_or_none()
     if new_id is None:
         return None
+    session.info[QUEUED_MESSAGES] = True
     return await session.get(Delivery, new_id)
 
 
@@ -156,6 +164,7 @@ async def enqueue_edit(
     """
     if "chat_id" in payload or "message_id" in payload:
         raise ValueError("chat_id and message_id come from the original delivery")
+    session.info[QUEUED_MESSAGES] = True  # see enqueue
     original = await _locked(session, original_id)
     if original is None:
         raise LookupError(f"no delivery {original_id}")
