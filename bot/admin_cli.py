@@ -25,6 +25,7 @@ from storage.roles import list_roles, revoke_role
 from storage.schema import needs_upgrade, upgrade
 from usecases.config import Settings
 from usecases.invites import invite
+from usecases.notifications import withdraw_cards
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
@@ -236,5 +237,6 @@ async def _revoke(database: Database, role_id: int) -> int:
         await audit.role_changed(
             session, at=now, actor_id=None, role_id=role.id, granted=False, via="cli"
         )
+        await withdraw_cards(session, role.telegram_id)
     print(f"Revoked role {role_id} ({role.kind}); it has no effect from now on.")
     return 0

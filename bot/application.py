@@ -25,6 +25,7 @@ from storage.geography import list_places
 from storage.models import Setting
 from storage.roles import active_roles, sync_config_admins
 from usecases.config import Settings
+from usecases.notifications import withdraw_cards
 from usecases.reminders import run_reminders
 from usecases.services import Services
 
@@ -108,6 +109,8 @@ async def on_start(application: RegjistriApplication) -> None:
                 granted=was_granted,
                 via="ADMIN_IDS",
             )
+            if not was_granted:
+                await withdraw_cards(session, role.telegram_id)
         # The CLI prints invite links without talking to Telegram: it reads the name here.
         await session.merge(Setting(key=BOT_USERNAME_KEY, value=application.bot.username))
         menus = []

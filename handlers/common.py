@@ -7,7 +7,8 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from domain.callbacks import pack, parse
 from domain.i18n import _, normalize_language, set_language
@@ -16,6 +17,7 @@ from handlers.commands import COMMANDS, set_chat_commands
 from handlers.context import BotContext
 from handlers.registration_replies import welcome
 from handlers.replies import Reply, send_replies
+from storage import audit
 from storage.accounts import set_language as store_language
 from storage.members import latest_member
 from storage.roles import active_roles
@@ -157,6 +159,32 @@ async def on_error(update: object, context: BotContext) -> None:
             await context.bot.send_message(update.effective_chat.id, text)
         except Exception:  # the error may be the network itself
             log.warning("could not tell chat about the failure")
+
+
+async def press_outside_private_chat(update: Update, context: BotContext) -> None:
+    """Runs before every other handler: a button pressed anywhere but a private chat stops here.
+
+    The bot puts no buttons with callback data in groups (its pointer there is a link), so a
+    press in a group is forged. Answering it could post personal data where the group reads
+    it (the pending list, "why do you reject … (name)?"), so it is refused, audited and
+    answered with a toast only the presser sees.
+    """
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or chat.type == ChatType.PRIVATE:
+        return
+    user = update.effective_user
+    async with context.transaction() as session:
+        await audit.record(
+            session,
+            at=context.clock.now(),
+            actor_id=user.id if user is not None else None,
+            action="press.outside_private_chat",
+            detail={"chat_type": chat.type},
+        )
+    with contextlib.suppress(TelegramError):
+        await query.answer(_("This button works only in our private chat."), show_alert=False)
+    raise ApplicationHandlerStop
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

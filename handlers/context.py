@@ -15,6 +15,7 @@ from domain.i18n import set_language
 from domain.places import MunicipalityMatcher, Place
 from handlers.turn import current_update, note_queued
 from storage import inbox, outbox
+from storage.drafts import ERASED_PERSONAL_DATA
 from storage.models import Account
 from usecases.config import Settings
 from usecases.services import Services
@@ -60,9 +61,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             if handling is not None and not handling.marked:
                 await inbox.mark_processed(session, [handling.update_id], datetime.now(UTC))
             queued = bool(session.info.get(outbox.QUEUED_MESSAGES))
+            erased = bool(session.info.get(ERASED_PERSONAL_DATA))
         if handling is not None:
             handling.marked = True  # committed
             handling.queued = handling.queued or queued
+        if erased:
+            # The erased rows' old pages would stay in the write-ahead log until SQLite
+            # checkpoints on its own; empty it now (storage/db.py).
+            await self.db.checkpoint()
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:

@@ -1,6 +1,8 @@
 """The ordered handler registry.
 
 Order matters, and is written down here (rules-bot's habit):
+- Group -1: a button pressed outside a private chat is refused there (forged: the bot puts
+  no buttons in groups), so nothing with personal data is ever answered in a group.
 - Before any handler, the runner opens the update's turn (handlers/turn.py): the actor is
   noted, the default language set; the handler's transaction adopts the person's own.
 - In order: groups (answered with a deep link before any private-chat handler
@@ -37,6 +39,10 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    # Before everything, in a group of its own: a button pressed outside a private chat is
+    # forged (the bot puts none there) and stops here, so no handler can answer it in public.
+    application.add_handler(CallbackQueryHandler(common.press_outside_private_chat), group=-1)
+
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )

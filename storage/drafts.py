@@ -109,6 +109,11 @@ async def start_draft(
     return draft
 
 
+#: Set in `session.info` by a session that erased personal data: once committed, the
+#: database's write-ahead log is emptied too (`Database.checkpoint`).
+ERASED_PERSONAL_DATA = "erased_personal_data"
+
+
 async def discard_draft(session: AsyncSession, telegram_id: int) -> bool:
     """Delete the draft and the consent it rested on (nothing of the person remains).
 
@@ -118,6 +123,7 @@ async def discard_draft(session: AsyncSession, telegram_id: int) -> bool:
     if draft is None:
         return False
     consent_id = draft.consent_id
+    session.info[ERASED_PERSONAL_DATA] = True  # the turn checkpoints after its commit
     await session.delete(draft)
     await session.flush()
     if consent_id is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -275,6 +275,36 @@ async def cancel_queued_to(session: AsyncSession, chat_id: int, ref_kind: str) -
             Delivery.status == QUEUED,
         )
         .values(status=CANCELLED, error="folded into a summary")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def queued_refs_to(
+    session: AsyncSession, chat_id: int, ref_kind: str
+) -> list[tuple[int, int]]:
+    """One chat's queued rows of one kind, as (delivery id, ref id)."""
+    rows = await session.execute(
+        select(Delivery.id, Delivery.ref_id).where(
+            Delivery.chat_id == chat_id,
+            Delivery.ref_kind == ref_kind,
+            Delivery.status == QUEUED,
+            Delivery.ref_id.is_not(None),
+        )
+    )
+    return [(int(delivery_id), int(ref_id)) for delivery_id, ref_id in rows.all()]
+
+
+async def cancel_ids(session: AsyncSession, delivery_ids: list[int], reason: str) -> int:
+    """Cancel these rows while still queued, and their queued edits."""
+    if not delivery_ids:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            or_(Delivery.id.in_(delivery_ids), Delivery.edits_delivery_id.in_(delivery_ids)),
+            Delivery.status == QUEUED,
+        )
+        .values(status=CANCELLED, error=reason)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -15,12 +15,12 @@ from domain.callbacks import pack
 from domain.dates import age_on
 from domain.decisions import reason_text
 from domain.i18n import N_, _, format_day, format_moment, use_language
-from domain.permissions import RoleKind
+from domain.permissions import RoleKind, scope_of
 from storage import outbox
 from storage.accounts import language_of as stored_language
-from storage.applications import APPLICATION_REF
+from storage.applications import APPLICATION_REF, application_in_scope
 from storage.models import Member, Role
-from storage.roles import holders
+from storage.roles import active_grants, holders
 from usecases import bursts
 from usecases.keyboards import inline
 from usecases.services import Services
@@ -173,6 +173,24 @@ async def _recount_summaries(
     await bursts.recount(session, services, people, languages, now)
 
 
+async def still_covers(session: AsyncSession, telegram_id: int, member: Member) -> bool:
+    """Whether this person's roles, read now, still cover the application (revoked chairs
+    and moved coordinators are no longer told anything about it)."""
+    scope = scope_of(await active_grants(session, telegram_id))
+    return not scope.empty and await application_in_scope(session, scope, member.id) is not None
+
+
+async def withdraw_cards(session: AsyncSession, telegram_id: int) -> int:
+    """After someone lost a role: cancel their queued cards of applications they no longer
+    cover, so personal data meant for the role does not reach the former holder."""
+    scope = scope_of(await active_grants(session, telegram_id))
+    dropped = []
+    for delivery_id, member_id in await outbox.queued_refs_to(session, telegram_id, APPLICATION):
+        if scope.empty or await application_in_scope(session, scope, member_id) is None:
+            dropped.append(delivery_id)
+    return await outbox.cancel_ids(session, dropped, "the recipient no longer holds the role")
+
+
 async def application_decided(
     session: AsyncSession, services: Services, member: Member, decider_name: str
 ) -> None:
@@ -181,6 +199,8 @@ async def application_decided(
     for delivery in await outbox.deliveries_for(session, APPLICATION, member.id):
         if delivery.method != "sendMessage":
             continue
+        if not await still_covers(session, delivery.chat_id, member):
+            continue  # a former chair's old card is not updated with the outcome
         with use_language(await language_of(session, services, delivery.chat_id)):
             card = application_card(services, member, now)
             text = f"{card}\n\n{outcome_line(member, decider_name)}"
