@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.application import BOT_USERNAME_KEY
+from domain.clock import Clock
 from domain.enrolment import enrolment_link, municipality_code, start_link
 from domain.i18n import TIMEZONE
 from domain.permissions import RoleKind
@@ -25,7 +26,8 @@ from storage.roles import list_roles, revoke_role
 from storage.schema import needs_upgrade, upgrade
 from usecases.config import Settings
 from usecases.invites import invite
-from usecases.notifications import withdraw_cards
+from usecases.role_end import role_ended
+from usecases.services import Services
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
@@ -44,7 +46,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
             return await _qr(settings, database, args)
         if args.command == "roles":
             return await _roles(database)
-        return await _revoke(database, args.role_id)
+        return await _revoke(settings, database, args.role_id)
     finally:
         await database.dispose()
 
@@ -219,8 +221,18 @@ async def _roles(database: Database) -> int:
     return 0
 
 
-async def _revoke(database: Database, role_id: int) -> int:
+async def _revoke(settings: Settings, database: Database, role_id: int) -> int:
     now = datetime.now(UTC)
+    # The revocation's effects (cards edited, the holder told, applications escalated) are
+    # queued here; the running bot's outbox sender delivers them.
+    async with database.read() as session:
+        places = await list_places(session)
+    services = Services(
+        settings=settings,
+        database=database,
+        clock=Clock(),
+        places={place.id: place for place in places},
+    )
     async with database.write() as session:
         held = await session.get(Role, role_id)
         if held is not None and held.source == "config" and held.revoked_at is None:
@@ -237,6 +249,6 @@ async def _revoke(database: Database, role_id: int) -> int:
         await audit.role_changed(
             session, at=now, actor_id=None, role_id=role.id, granted=False, via="cli"
         )
-        await withdraw_cards(session, role.telegram_id)
+        await role_ended(session, services, role)
     print(f"Revoked role {role_id} ({role.kind}); it has no effect from now on.")
     return 0

@@ -25,8 +25,9 @@ from storage.geography import list_places
 from storage.models import Setting
 from storage.roles import active_roles, sync_config_admins
 from usecases.config import Settings
-from usecases.notifications import withdraw_cards
 from usecases.reminders import run_reminders
+from usecases.retention import sweep
+from usecases.role_end import role_ended
 from usecases.services import Services
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ async def on_start(application: RegjistriApplication) -> None:
                 via="ADMIN_IDS",
             )
             if not was_granted:
-                await withdraw_cards(session, role.telegram_id)
+                await role_ended(session, services, role)
         # The CLI prints invite links without talking to Telegram: it reads the name here.
         await session.merge(Setting(key=BOT_USERNAME_KEY, value=application.bot.username))
         menus = []
@@ -128,11 +129,28 @@ async def on_start(application: RegjistriApplication) -> None:
         application.job_queue.run_repeating(
             _purge_job, interval=timedelta(hours=1), first=60, name="inbox-purge"
         )
+        application.job_queue.run_repeating(
+            _retention_job,
+            interval=timedelta(hours=services.settings.retention_check_hours),
+            first=120,
+            name="retention",
+        )
 
 
 async def _reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert isinstance(context, BotContext)
     await run_reminders(context.services)
+
+
+async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert isinstance(context, BotContext)
+    swept = await sweep(context.services)
+    log.info(
+        "retention: %d closed entries, %d drafts erased; %d finished messages blanked",
+        swept.entries,
+        swept.drafts,
+        swept.deliveries,
+    )
 
 
 async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -66,3 +66,17 @@ def can_invite(grants: list[Grant]) -> bool:
 
 def can_list_pending(grants: list[Grant]) -> bool:
     return bool(grants)
+
+
+def covering_grant(grants: list[Grant], *, municipality_id: int, county_id: int) -> Grant | None:
+    """The narrowest of the actor's grants that covers an entry of this municipality: the
+    role in which they read it (shown to the member in "who looked at my data")."""
+    for kind, fits in (
+        (RoleKind.CHAIR, lambda g: g.municipality_id == municipality_id),
+        (RoleKind.COORDINATOR, lambda g: g.county_id == county_id),
+        (RoleKind.ADMIN, lambda g: True),
+    ):
+        for grant in grants:
+            if grant.kind is kind and fits(grant):
+                return grant
+    return None

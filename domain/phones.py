@@ -53,6 +53,9 @@ class PhoneProblem(StrEnum):
     INVALID = "invalid"  # not even possible: unknown country code or wrong length pattern
     TOO_SHORT = "too_short"
     TOO_LONG = "too_long"
+    # Several numbers typed in one registration already: only a shared contact is taken now,
+    # so nobody can try numbers one after another.
+    TOO_MANY_TYPED = "too_many_typed"
 
 
 @dataclass(frozen=True)

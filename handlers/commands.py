@@ -44,6 +44,9 @@ OFFICERS = frozenset({"chair", "coordinator", "admin"})
 COMMANDS: tuple[Command, ...] = (
     Command("start", "start", N_("Join the register or continue")),
     Command("statusi", "status", N_("Where my application stands"), aliases=("gjendja",)),
+    Command("te_dhenat", "mydata", N_("My data: see, download, who looked")),
+    Command("fshij", "delete", N_("Delete my data from the register")),
+    Command("privatesia", "privacy", N_("How my data is protected")),
     Command(
         "ne_pritje",
         "pending",

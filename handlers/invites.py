@@ -32,7 +32,7 @@ from storage.roles import (
 )
 from usecases.invites import invite
 from usecases.keyboards import inline
-from usecases.notifications import withdraw_cards
+from usecases.role_end import role_ended
 
 PREFIX = "inv"
 # A person's command menu to set: (telegram id, language, the kinds of roles they hold).
@@ -211,7 +211,7 @@ async def _revoke(
         granted=False,
         via="chat",
     )
-    await withdraw_cards(session, role.telegram_id)
+    await role_ended(session, context.services, role)
     language = await language_of(session, role.telegram_id, context.settings.default_language)
     remaining = [r.kind for r in await active_roles(session, role.telegram_id)]
     menus.append((role.telegram_id, language, remaining))

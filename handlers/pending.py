@@ -13,11 +13,12 @@ from telegram import Update
 
 from domain.callbacks import pack
 from domain.i18n import _, format_count
-from domain.permissions import scope_of
+from domain.permissions import covering_grant, scope_of
 from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
 from storage import audit
 from storage.applications import pending_in_scope
+from storage.members import entries_sharing_phone
 from storage.models import Member
 from storage.roles import active_grants
 from usecases.keyboards import inline
@@ -61,7 +62,8 @@ async def _page_or_refusal(
     edit_message_id: int | None,
     notice: str | None,
 ) -> Reply:
-    scope = scope_of(await active_grants(session, user_id))
+    grants = await active_grants(session, user_id)
+    scope = scope_of(grants)
     if scope.empty:
         await audit.record(
             session, at=context.clock.now(), actor_id=user_id, action="pending.refused"
@@ -85,7 +87,24 @@ async def _page_or_refusal(
         action="pending.viewed",
         detail={"page": page, "rows": len(members), "ids": [m.id for m in members]},
     )
-    return _render(context, members, total, page, edit_message_id, notice)
+    # And each entry shown, with the role it was read in: the member's "who looked".
+    places = context.places
+    reads = [
+        (
+            m.id,
+            covering_grant(
+                grants,
+                municipality_id=m.municipality_id,
+                county_id=places[m.municipality_id].county_id,
+            ),
+        )
+        for m in members
+    ]
+    await audit.record_reads(
+        session, at=context.clock.now(), actor_id=user_id, action="read.pending_list", reads=reads
+    )
+    shared = [await entries_sharing_phone(session, m) for m in members]
+    return _render(context, members, shared, total, page, edit_message_id, notice)
 
 
 def _on_top(notice: str | None, text: str) -> str:
@@ -95,6 +114,7 @@ def _on_top(notice: str | None, text: str) -> str:
 def _render(
     context: BotContext,
     members: list[Member],
+    shared: list[int],
     total: int,
     page: int,
     edit_message_id: int | None,
@@ -108,7 +128,10 @@ def _render(
     header = _("Waiting for a decision: {count} (page {page} of {pages})").format(
         count=format_count(total), page=page + 1, pages=pages
     )
-    cards = [application_card(context.services, member, now) for member in members]
+    cards = [
+        application_card(context.services, member, now, phone_shared=count)
+        for member, count in zip(members, shared, strict=True)
+    ]
     rows = [
         [
             (_("✅ Approve no. {id}").format(id=m.id), pack("app", "approve", m.id, page)),

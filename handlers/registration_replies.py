@@ -158,7 +158,13 @@ def reply(context: BotContext, message: Message) -> Reply:
             return Reply(_cancelled(), markup, edit_id)
         case NothingToCancel(registered=True):
             # A member (pending, approved or rejected): no registration to cancel, no /start.
-            return Reply(_("There is nothing to cancel."), ReplyKeyboardRemove())
+            return Reply(
+                _(
+                    "There is nothing in progress to cancel. To withdraw an application send "
+                    "/statusi; to delete your data, /fshij."
+                ),
+                ReplyKeyboardRemove(),
+            )
         case NothingToCancel():
             text = _("There is nothing to cancel. Send /start to register.")
             return Reply(text, ReplyKeyboardRemove())
@@ -208,11 +214,13 @@ def welcome(preset: Place | None = None) -> Reply:
         "Before we begin, how we look after your data:\n"
         "• What we store: your name, date of birth, phone number, municipality and language, "
         "and when you gave your consent. Nothing else.\n"
-        "• Who sees it: the branch chair in your municipality, who confirms your membership, "
-        "and the organisation's national staff. Nobody else.\n"
+        "• Who sees it: the branch chair of your municipality, who confirms your membership, "
+        "the coordinator of your county and the organisation's national staff. Nobody else, "
+        "and every time they read it is logged.\n"
         "• Why: to confirm your membership and to keep you informed.\n"
-        "• Party membership is sensitive personal data and is protected by the law on personal "
-        "data protection. You can ask to see, correct or delete your data at any time.\n\n"
+        "• Party membership is sensitive personal data, protected by law. At any time you can "
+        "see and download your data (/te_dhenat), withdraw your application (/statusi) or "
+        "delete it all (/fshij). The whole notice: /privatesia.\n\n"
         "Do you agree that we keep these details in the register? If you do, tap "
         "«✅ Yes, I agree», then write your first name and surname."
     )

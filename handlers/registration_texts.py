@@ -90,6 +90,10 @@ PHONE_PROBLEMS: dict[str, str] = {
         "That is not a phone number I recognise. Please write it as 069 123 4567, or with + "
         "and the country code if you live abroad."
     ),
+    PhoneProblem.TOO_MANY_TYPED: N_(
+        "You have already written several numbers. To go on, please share your own number "
+        "with the «📱 Share my number» button below."
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from handlers import (
     chair,
     common,
     invites,
+    my_data,
     qr,
     registration,
     registration_buttons,
@@ -51,6 +52,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "start": invites.start_with_payload_or_register,
         "cancel": rejection.cancel_then_registration,
         "status": status.status_command,
+        "mydata": my_data.my_data_command,
+        "delete": my_data.delete_command,
+        "privacy": my_data.privacy_command,
         "language": common.language_command,
         "help": common.help_command,
         "list": registration.pick_from_list,
@@ -77,6 +81,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(chair.on_button, pattern=rf"^{chair.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(invites.on_button, pattern=rf"^{invites.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
+from domain.callbacks import pack
 from domain.decisions import reason_text
 from domain.i18n import _, format_day
 from handlers.context import BotContext
+from handlers.my_data_texts import PREFIX
 from handlers.replies import Reply, send_replies
 from storage.drafts import get_draft
 from storage.members import latest_member
+from usecases.keyboards import inline
 
 
 async def describe(session: AsyncSession, context: BotContext, telegram_id: int) -> Reply:
@@ -32,7 +35,9 @@ async def describe(session: AsyncSession, context: BotContext, telegram_id: int)
             "Your application of {date} (municipality of {municipality}) is waiting to be "
             "confirmed. We will let you know here as soon as it is decided."
         )
-        return Reply(text.format(date=submitted, municipality=place.name))
+        # Withdrawing is one tap (design §8); the press re-reads whose application it is.
+        withdraw = inline([[(_("↩️ Withdraw my application"), pack(PREFIX, "withdraw"))]])
+        return Reply(text.format(date=submitted, municipality=place.name), withdraw)
     if member.status == "approved":
         text = _(
             "Your membership has been confirmed by the party branch in {municipality}. "

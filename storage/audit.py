@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.permissions import Grant
 from storage.models import AuditEvent
 
 
@@ -51,3 +53,53 @@ async def role_changed(
         subject_id=role_id,
         detail={"via": via},
     )
+
+
+#: Reads of a personal record by an officer: what "who looked at my data" lists.
+READ_ACTIONS = ("read.pending_list", "read.card")
+
+
+async def record_reads(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int,
+    action: str,
+    reads: list[tuple[int, Grant | None]],
+) -> None:
+    """One row per entry read, with the role it was read in (kind and place ids: never
+    names), so the member can later see who looked and in what capacity."""
+    assert action in READ_ACTIONS, action
+    for member_id, grant in reads:
+        detail: dict[str, Any] = {}
+        if grant is not None:
+            detail = {"as": grant.kind.value}
+            if grant.municipality_id is not None:
+                detail["municipality_id"] = grant.municipality_id
+            if grant.county_id is not None:
+                detail["county_id"] = grant.county_id
+        await record(
+            session,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            subject_kind="member",
+            subject_id=member_id,
+            detail=detail,
+        )
+
+
+async def reads_of(session: AsyncSession, member_ids: list[int]) -> list[AuditEvent]:
+    """Every recorded read of these entries, oldest first."""
+    if not member_ids:
+        return []
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_kind == "member",
+            AuditEvent.subject_id.in_(member_ids),
+            AuditEvent.action.in_(READ_ACTIONS),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list((await session.scalars(query)).all())

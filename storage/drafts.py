@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.privacy import NOTICE_VERSION
 from domain.registration.state import Draft, parse_step
 from storage.models import Consent, Member, RegistrationDraft
-
-NOTICE_VERSION = "2026-11"
 
 
 async def get_draft(session: AsyncSession, telegram_id: int) -> RegistrationDraft | None:
@@ -36,6 +35,7 @@ async def load_draft(session: AsyncSession, telegram_id: int) -> Draft | None:
     pending = row.pending if isinstance(row.pending, dict) else {}
     phone = pending.get("phone")
     offered = pending.get("offered")
+    typed = pending.get("typed")
     return Draft(
         step=parse_step(row.step),
         full_name=row.full_name,
@@ -46,6 +46,7 @@ async def load_draft(session: AsyncSession, telegram_id: int) -> Draft | None:
         editing=bool(row.editing),
         pending_phone=str(phone) if phone else None,
         offered=tuple(int(i) for i in offered) if isinstance(offered, list) else (),
+        typed_numbers=typed if isinstance(typed, int) else 0,
     )
 
 
@@ -67,12 +68,14 @@ async def save_draft(session: AsyncSession, telegram_id: int, draft: Draft, now:
 
 
 def _pending(draft: Draft) -> dict[str, Any] | None:
-    """What waits for a yes/no, in the row's JSON (its shape predates `Draft`)."""
+    """What waits for a yes/no, and the count of typed numbers, in the row's JSON (its
+    shape predates `Draft`)."""
+    pending: dict[str, Any] = {"typed": draft.typed_numbers} if draft.typed_numbers else {}
     if draft.pending_phone:
-        return {"phone": draft.pending_phone}
-    if draft.offered:
-        return {"offered": list(draft.offered)}
-    return None
+        pending["phone"] = draft.pending_phone
+    elif draft.offered:
+        pending["offered"] = list(draft.offered)
+    return pending or None
 
 
 async def start_draft(

@@ -57,11 +57,16 @@ async def standing(session: AsyncSession, telegram_id: int) -> Standing:
     return Standing.ACTIVE if latest.status in MEMBER_ACTIVE else Standing.FORMER
 
 
-async def phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int) -> bool:
-    """Whether another account holds an active entry with this phone number."""
+async def verified_phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int) -> bool:
+    """Whether another account holds an active entry with this number, verified by Telegram.
+
+    Only asked for a number the asker has proven is theirs (their own shared contact): a
+    typed number is never checked against the register in front of the person who typed it.
+    """
     found = await session.scalar(
         select(Member.id).where(
             Member.phone_e164 == phone_e164,
+            Member.phone_verified.is_(True),
             Member.status.in_(MEMBER_ACTIVE),
             Member.telegram_id != telegram_id,
         )
@@ -69,13 +74,28 @@ async def phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int)
     return found is not None
 
 
+async def entries_sharing_phone(session: AsyncSession, member: Member) -> int:
+    """How many other active entries carry this entry's number (shown to its deciders: a
+    typed number may be a typo, or someone else's)."""
+    found = await session.scalars(
+        select(Member.id).where(
+            Member.phone_e164 == member.phone_e164,
+            Member.status.in_(MEMBER_ACTIVE),
+            Member.id != member.id,
+        )
+    )
+    return len(found.all())
+
+
 async def submit_draft(
     session: AsyncSession, draft: RegistrationDraft, language: str, now: datetime
 ) -> SubmitResult:
     """Turn a complete draft into a pending entry and delete the draft.
 
-    The partial unique indexes are the final word on duplicates (two processes submitting at
-    once): the insert runs in a savepoint so a lost race is reported, not raised.
+    A typed number may repeat another entry's (the deciders see the clash); a verified
+    one may not repeat another verified one. The partial unique indexes are the final word
+    on duplicates (two processes submitting at once): the insert runs in a savepoint so a
+    lost race is reported, not raised.
     """
     if (
         draft.full_name is None
@@ -86,7 +106,9 @@ async def submit_draft(
         return SubmitResult(None, SubmitProblem.INCOMPLETE)
     if await active_member(session, draft.telegram_id) is not None:
         return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)
-    if await phone_in_use(session, draft.phone_e164, draft.telegram_id):
+    if draft.phone_verified and await verified_phone_in_use(
+        session, draft.phone_e164, draft.telegram_id
+    ):
         return SubmitResult(None, SubmitProblem.PHONE_TAKEN)
     member = Member(
         telegram_id=draft.telegram_id,

@@ -156,8 +156,8 @@ MEMBER_ACTIVE = ("pending", "approved")
 class Member(Base):
     """An entry of the register. status: pending → approved | rejected; withdrawn by the member.
 
-    One active (pending or approved) entry per Telegram account and per phone number:
-    partial unique indexes, so a rejected member may apply again.
+    One active (pending or approved) entry per Telegram account and per verified phone
+    number: partial unique indexes, so a rejected member may apply again.
     """
 
     __tablename__ = "member"
@@ -169,13 +169,16 @@ class Member(Base):
             sqlite_where=text("status IN ('pending', 'approved')"),
             postgresql_where=text("status IN ('pending', 'approved')"),
         ),
+        # Only numbers Telegram verified are unique: a typed number proves nothing, so it
+        # must neither reveal nor lock out the number's real owner (the clash is flagged).
         Index(
-            "uq_member_active_phone",
+            "uq_member_active_verified_phone",
             "phone_e164",
             unique=True,
-            sqlite_where=text("status IN ('pending', 'approved')"),
-            postgresql_where=text("status IN ('pending', 'approved')"),
+            sqlite_where=text("status IN ('pending', 'approved') AND phone_verified"),
+            postgresql_where=text("status IN ('pending', 'approved') AND phone_verified"),
         ),
+        Index("ix_member_phone_e164", "phone_e164"),
         Index("ix_member_municipality_status", "municipality_id", "status"),
         Index("ix_member_status_submitted", "status", "submitted_at"),
     )
@@ -317,6 +320,8 @@ class AuditEvent(Base):
     """Append-only log: who did what to which subject, with ids and never names or phones."""
 
     __tablename__ = "audit_event"
+    # "Who looked at my data" reads one subject's rows.
+    __table_args__ = (Index("ix_audit_event_subject", "subject_kind", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

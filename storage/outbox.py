@@ -337,3 +337,16 @@ async def latest_to(
         .order_by(Delivery.id.desc())
         .limit(1)
     )
+
+
+async def sent_to(
+    session: AsyncSession, chat_id: int, ref_kinds: tuple[str, ...]
+) -> list[Delivery]:
+    """Messages of these kinds sent (or being sent) to a chat: what it may still show."""
+    query = select(Delivery).where(
+        Delivery.chat_id == chat_id,
+        Delivery.method == "sendMessage",
+        Delivery.ref_kind.in_(ref_kinds),
+        Delivery.status.in_((SENDING, SENT)),
+    )
+    return list((await session.scalars(query.order_by(Delivery.id))).all())

@@ -22,7 +22,7 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
-def _grant(role: Role) -> Grant:
+def grant_of(role: Role) -> Grant:
     return Grant(
         role_id=role.id,
         kind=RoleKind(role.kind),
@@ -37,7 +37,7 @@ async def active_roles(session: AsyncSession, telegram_id: int) -> list[Role]:
 
 
 async def active_grants(session: AsyncSession, telegram_id: int) -> list[Grant]:
-    return [_grant(role) for role in await active_roles(session, telegram_id)]
+    return [grant_of(role) for role in await active_roles(session, telegram_id)]
 
 
 async def grant_role(

@@ -128,7 +128,9 @@ async def test_a_pending_member_who_opens_a_link_is_told_where_they_stand(
     member = harness.user(5005)
     await harness.register(member, phone="069 212 5005")
     status = await harness.say(member, "/start vlore")
-    assert "Korçë" in (status.text or "") and not status.buttons
+    # The status, with its one button (withdraw), not the consent buttons of a new start.
+    assert "Korçë" in (status.text or "")
+    assert [b.callback_data for b in status.buttons] == ["me:v1:withdraw"]
     entry = await _entry(harness, 5005)
     assert entry is not None and entry.municipality_id == await _id_of(harness, "Korçë")
 

@@ -138,8 +138,13 @@ async def test_a_revoked_chair_cannot_use_an_old_button(harness: BotHarness) -> 
     assert len(revoke) == 1 and "Besa Kola" in revoke[0].text
     role_id = int((revoke[0].callback_data or "").rsplit(":", 1)[1])
     await harness.press(admin, f"inv:v1:revoke:{role_id}")
-    done = await harness.press(admin, f"inv:v1:revoke_yes:{role_id}")
-    assert done.text and "Besa Kola" in done.text and not done.buttons
+    await harness.press(admin, f"inv:v1:revoke_yes:{role_id}")
+    await admin.receive_all(0.5)
+    # The confirmation (the roles message, edited) …
+    done = next(m for m in admin.messages if m.text and "Besa Kola" in m.text)
+    assert not done.buttons
+    # … and, Korçë having no chair now, its pending application comes to the admin at once.
+    assert any(f"nr. {member_id}" in (m.text or "") for m in admin.messages)
     assert await _roles_of(harness, 5001) == []
     # The former chair's menu loses /ne_pritje.
     menus = [
@@ -151,8 +156,12 @@ async def test_a_revoked_chair_cannot_use_an_old_button(harness: BotHarness) -> 
         menus[-1]["commands"]
     )
 
-    await chair.press_callback(copy.message_id, f"app:v1:approve:{member_id}")
+    # Their card lost its buttons and its personal data; they were told the role ended.
     await wait_for(chair, lambda m: m.message_id > copy.message_id)
+    assert copy.edits == 1 and not copy.buttons and "Arben" not in (copy.text or "")
+    # A forged press (the buttons are gone) decides nothing and is audited.
+    await chair.press_callback(copy.message_id, f"app:v1:approve:{member_id}")
+    await chair.receive_all(0.3)
     assert (await entry(harness, member_id)).status == "pending"  # type: ignore[union-attr]
     refused = await actions(harness, "decision.refused")
     assert [(e.actor_id, e.detail) for e in refused] == [

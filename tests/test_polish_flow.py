@@ -116,7 +116,10 @@ async def test_the_member_is_told_who_received_the_application(harness: BotHarne
 async def test_nothing_to_cancel_for_a_member(harness: BotHarness) -> None:
     member, _ = await apply(harness, 1001)
     reply = await harness.say(member, "/anulo")
-    assert reply.text == said("There is nothing to cancel.")
+    assert reply.text == said(
+        "There is nothing in progress to cancel. To withdraw an application send "
+        "/statusi; to delete your data, /fshij."
+    )
 
 
 async def test_a_month_first_date_is_asked_day_first(harness: BotHarness) -> None:

@@ -103,12 +103,17 @@ async def test_a_revoked_chair_gets_no_queued_card_and_no_outcome(harness: BotHa
     admin = harness.user(ADMIN_ID, "Admin")
     await harness.say(admin, "/ne_pritje")
     await harness.press(admin, f"app:v1:approve:{first_id}:0")
-    await harness.drain_outbox()
+    # The admin now decides Korçë (escalated at once): their burst summary's recount is
+    # held back BURST_SUMMARY_EDIT_SECONDS, so wait past it.
+    await harness.runner.outbox.drain(timeout=25.0)
 
     assert (await entry(harness, first_id)).status == "approved"  # type: ignore[union-attr]
     texts = [m.text or "" for m in chair.messages]
     assert not any("Dervishi" in text for text in texts)  # ("Mira" is in "Mirato")
-    assert held.edits == 0 and "KOR-" not in (held.text or "")
+    # The card they hold is edited to a line without personal data, and they are told.
+    assert held.edits == 1 and "Arben" not in (held.text or "") and "KOR-" not in held.text
+    assert held.text == said("This card is no longer available: your role has ended.")
+    assert any("Your role has ended" in t or "Roli juaj" in t for t in texts)
     async with harness.database.read() as session:
         withheld = await session.scalar(
             select(Delivery.status).where(

@@ -84,7 +84,7 @@ from domain.registration.outcomes import (
     WhichOne,
     WrongKind,
 )
-from domain.registration.state import Draft, Standing, State, Step
+from domain.registration.state import MAX_TYPED_NUMBERS, Draft, Standing, State, Step
 
 SEED = Path(__file__).resolve().parents[1] / "storage" / "seed"
 PLACES = {
@@ -105,7 +105,8 @@ FACTS = Facts(
 AT_NAME = Draft(Step.NAME)
 AT_BIRTH = Draft(Step.BIRTH_DATE, full_name="Arben Hoxha")
 AT_PHONE = replace(AT_BIRTH, step=Step.PHONE, birth_date=date(1980, 3, 5))
-AT_MUNI = replace(AT_PHONE, step=Step.MUNICIPALITY, phone_e164="+355692123456")
+# The phone was typed (not shared): one typed number counted.
+AT_MUNI = replace(AT_PHONE, step=Step.MUNICIPALITY, phone_e164="+355692123456", typed_numbers=1)
 AT_SUMMARY = replace(AT_MUNI, step=Step.SUMMARY, municipality_id=KORCE)
 DRAFTS = [AT_NAME, AT_BIRTH, AT_PHONE, AT_MUNI, AT_SUMMARY]
 STEP_IDS = [draft.step.value for draft in DRAFTS if draft.step]
@@ -202,16 +203,30 @@ def test_a_valid_answer_moves_on_and_echoes_it(draft: Draft, typed: str, after: 
         ("+1 202 555 0123", "+12025550123"),
     ],
 )
-def test_a_typed_phone_is_checked_with_the_register_then_taken(typed: str, e164: str) -> None:
-    asked = run(AT_PHONE, Text(typed))
-    # First the register is asked whether another account has it; nothing else yet.
-    assert asked.need == CheckPhone(e164, verified=False)
-    assert asked.messages == () and asked.effects == () and asked.state.draft == AT_PHONE
-    after = replace(AT_PHONE, step=Step.MUNICIPALITY, phone_e164=e164)
-    saved(
-        react(asked.state, PhoneChecked(e164, False, taken=False), FACTS),
-        after,
-        question(after, echo=True),
+def test_a_typed_phone_is_taken_without_asking_the_register(typed: str, e164: str) -> None:
+    # A typed number is never checked against the register in front of whoever typed it
+    # (a stranger could test numbers): it is taken, unverified, and counted.
+    after = replace(AT_PHONE, step=Step.MUNICIPALITY, phone_e164=e164, typed_numbers=1)
+    saved(run(AT_PHONE, Text(typed)), after, question(after, echo=True))
+
+
+def test_typed_numbers_are_bounded_and_a_shared_contact_still_works() -> None:
+    at_limit = replace(AT_PHONE, typed_numbers=MAX_TYPED_NUMBERS)
+    unchanged(
+        run(at_limit, Text("069 212 3456")),
+        at_limit,
+        Invalid(Step.PHONE, PhoneProblem.TOO_MANY_TYPED),
+    )
+    # A merely possible number is refused at the limit too, before it is even confirmed.
+    unchanged(
+        run(at_limit, Text("067 123 4567")),
+        at_limit,
+        Invalid(Step.PHONE, PhoneProblem.TOO_MANY_TYPED),
+    )
+    # The member's own contact proves the number: still taken.
+    done = register_answers(run(at_limit, Contact("355692000222", own=True)))
+    assert done.state.draft == replace(
+        at_limit, step=Step.MUNICIPALITY, phone_e164="+355692000222", phone_verified=True
     )
 
 
@@ -229,7 +244,9 @@ def test_an_enrolment_links_municipality_skips_its_question() -> None:
     # The draft opened by the link has Korçë: after the phone comes the summary.
     at_phone = replace(AT_PHONE, municipality_id=KORCE)
     done = register_answers(run(at_phone, Text("069 212 3456")))
-    assert done.state.draft == replace(at_phone, step=Step.SUMMARY, phone_e164="+355692123456")
+    assert done.state.draft == replace(
+        at_phone, step=Step.SUMMARY, phone_e164="+355692123456", typed_numbers=1
+    )
     assert isinstance(done.messages[0], Confirm)
 
 
@@ -254,7 +271,8 @@ def test_edit_re_asks_one_field_and_returns_to_the_summary(field: Step) -> None:
         Step.PHONE: ("phone_e164", "+355692129999"),
         Step.MUNICIPALITY: ("municipality_id", TIRANE),
     }[field]
-    assert final == replace(AT_SUMMARY, **{changed[0]: changed[1]})
+    typed = AT_SUMMARY.typed_numbers + (field is Step.PHONE)
+    assert final == replace(AT_SUMMARY, **{changed[0]: changed[1]}, typed_numbers=typed)
 
 
 # --- absurd values: refused, nothing changes -------------------------------------------------
@@ -357,11 +375,12 @@ def test_a_merely_possible_number_is_confirmed_before_it_is_taken() -> None:
     # 067 1xx is possible, not valid: «Is it correct?», remembered, not yet the phone.
     waiting = replace(AT_PHONE, pending_phone="+355671234567")
     saved(run(AT_PHONE, Text("067 123 4567")), waiting, ConfirmPhone("+355671234567"))
-    # «Yes» asks the register, then takes it (unverified).
+    # «Yes» takes it (unverified), without asking the register.
     yes = run(waiting, press(PhoneIsRight(yes=True)))
-    assert yes.need == CheckPhone("+355671234567", verified=False)
-    taken = register_answers(yes).state.draft
-    assert taken == replace(AT_PHONE, step=Step.MUNICIPALITY, phone_e164="+355671234567")
+    assert yes.need is None
+    assert yes.state.draft == replace(
+        AT_PHONE, step=Step.MUNICIPALITY, phone_e164="+355671234567", typed_numbers=1
+    )
     # «No» forgets it and asks again.
     saved(run(waiting, press(PhoneIsRight(yes=False))), AT_PHONE, Ask(Step.PHONE, AT_PHONE))
 
@@ -381,12 +400,12 @@ def test_an_unreadable_contact_number_is_refused() -> None:
     )
 
 
-def test_a_number_another_account_holds_is_refused_and_recorded() -> None:
-    waiting = replace(AT_PHONE, pending_phone="+355671234567")
-    done = register_answers(run(waiting, press(PhoneIsRight(yes=True))), phone_taken=True)
-    assert done.state.draft == AT_PHONE  # the pending number is forgotten, no phone taken
+def test_a_verified_number_another_account_verified_is_refused_and_recorded() -> None:
+    # Only for a shared contact: its owner has proven the number, so telling them is safe.
+    done = register_answers(run(AT_PHONE, Contact("355692000222", own=True)), phone_taken=True)
+    assert done.state.draft == AT_PHONE  # no phone taken
     assert done.messages == (PhoneTaken(),)
-    assert done.effects == (Record("registration.phone_in_use"), SaveDraft(AT_PHONE))
+    assert done.effects == (Record("registration.phone_in_use"),)
 
 
 def test_yes_without_a_number_waiting_is_stale() -> None:
@@ -447,7 +466,7 @@ def test_a_number_taken_meanwhile_asks_for_another_then_the_summary() -> None:
     retry = replace(AT_SUMMARY, step=Step.PHONE, editing=True, phone_e164=None)
     saved(run(AT_SUMMARY, NotSubmitted(phone_taken=True)), retry, PhoneTaken())
     final, _ = walk([Text("069 212 7777")], retry)
-    assert final == replace(AT_SUMMARY, phone_e164="+355692127777")
+    assert final == replace(AT_SUMMARY, phone_e164="+355692127777", typed_numbers=2)
 
 
 def test_a_refusal_for_another_reason_says_where_one_stands() -> None:

@@ -66,12 +66,15 @@ async def _municipality_id(session: AsyncSession, code: str) -> int:
     return found
 
 
-def _member(municipality_id: int, *, telegram_id: int, phone: str, status: str) -> Member:
+def _member(
+    municipality_id: int, *, telegram_id: int, phone: str, status: str, verified: bool = True
+) -> Member:
     return Member(
         telegram_id=telegram_id,
         full_name="Test Person",
         birth_date=date(1990, 1, 1),
         phone_e164=phone,
+        phone_verified=verified,
         municipality_id=municipality_id,
         language="sq",
         status=status,
@@ -255,16 +258,22 @@ async def test_one_active_entry_per_account_and_phone(db: Database) -> None:
     with pytest.raises(IntegrityError):
         async with db.write() as session:
             session.add(_member(kor, telegram_id=1, phone="+355692222222", status="pending"))
-    # ...and for the same phone from another account.
+    # ...and for the same verified phone from another account...
     with pytest.raises(IntegrityError):
         async with db.write() as session:
             session.add(_member(kor, telegram_id=2, phone="+355691111111", status="approved"))
+    # ...but a typed (unverified) claim on it is kept, for the deciders to see the clash:
+    # refusing it would tell a stranger the number is registered.
+    async with db.write() as session:
+        session.add(
+            _member(kor, telegram_id=3, phone="+355691111111", status="pending", verified=False)
+        )
     # Rejected and withdrawn entries do not count.
     async with db.write() as session:
         session.add(_member(kor, telegram_id=1, phone="+355691111111", status="withdrawn"))
     async with db.read() as session:
         statuses = (await session.scalars(select(Member.status).order_by(Member.id))).all()
-    assert statuses == ["rejected", "pending", "withdrawn"]
+    assert statuses == ["rejected", "pending", "pending", "withdrawn"]
 
 
 async def test_utc_datetimes_come_back_aware_and_in_utc(db: Database) -> None:

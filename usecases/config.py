@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     # A chair's burst summary is re-counted at most this often (each edit is a message).
     burst_summary_edit_seconds: float = Field(default=10, ge=0)
+    # Retention (design §8): rejected and withdrawn applications are erased this many days
+    # after the decision, unfinished registrations this many days after their last answer;
+    # the sweep runs every `retention_check_hours`.
+    retention_decided_days: int = Field(default=90, ge=1)
+    retention_draft_days: int = Field(default=30, ge=1)
+    retention_check_hours: float = Field(default=24, gt=0)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 

@@ -15,10 +15,11 @@ from domain.callbacks import pack
 from domain.dates import age_on
 from domain.decisions import reason_text
 from domain.i18n import N_, _, format_day, format_moment, use_language
-from domain.permissions import RoleKind, scope_of
-from storage import outbox
+from domain.permissions import RoleKind, covering_grant, scope_of
+from storage import audit, outbox
 from storage.accounts import language_of as stored_language
 from storage.applications import APPLICATION_REF, application_in_scope
+from storage.members import entries_sharing_phone
 from storage.models import Member, Role
 from storage.roles import active_grants, holders
 from usecases import bursts
@@ -39,8 +40,14 @@ def decision_buttons(member_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def application_card(services: Services, member: Member, now: datetime) -> str:
-    """The application as a decider reads it, in the current language."""
+def application_card(
+    services: Services, member: Member, now: datetime, *, phone_shared: int = 0
+) -> str:
+    """The application as a decider reads it, in the current language.
+
+    `phone_shared`: how many other active entries carry the same number. The applicant is
+    never told (a stranger could test numbers), so the decider is.
+    """
     import phonenumbers
 
     place = services.places[member.municipality_id]
@@ -49,7 +56,7 @@ def application_card(services: Services, member: Member, now: datetime) -> str:
         phonenumbers.PhoneNumberFormat.INTERNATIONAL,
     )
     verified = _(" (verified by Telegram)") if member.phone_verified else ""
-    return _(
+    card = _(
         "Application no. {id} — municipality of {municipality}\n"
         "Name: {name}\n"
         "Date of birth: {birth_date} (age {age})\n"
@@ -65,6 +72,18 @@ def application_card(services: Services, member: Member, now: datetime) -> str:
         verified=verified,
         submitted=format_moment(member.submitted_at),
     )
+    if phone_shared:
+        card += "\n" + _(
+            "⚠️ Another entry of the register has the same phone number. A typed number is "
+            "not verified: check with the applicant before approving."
+        )
+    return card
+
+
+async def card_for(session: AsyncSession, services: Services, member: Member, now: datetime) -> str:
+    """`application_card` with the register's facts it needs (the shared-number flag)."""
+    shared = await entries_sharing_phone(session, member)
+    return application_card(services, member, now, phone_shared=shared)
 
 
 def outcome_line(member: Member, decider_name: str) -> str:
@@ -126,10 +145,10 @@ async def send_card(
         await bursts.refresh_summary(session, services, recipient_id, language, now)
         return
     with use_language(language):
-        card = application_card(services, member, now)
+        card = await card_for(session, services, member, now)
         text = f"{_(note)}\n\n{card}" if note else card
         markup = decision_buttons(member.id).to_dict()
-    await outbox.enqueue(
+    queued = await outbox.enqueue(
         session,
         chat_id=recipient_id,
         method="sendMessage",
@@ -139,6 +158,18 @@ async def send_card(
         ref_id=member.id,
         dedupe_key=dedupe_key or f"application:{member.id}:to:{recipient_id}",
         priority=1,
+    )
+    if queued is None:
+        return  # they have this card already
+    # A card is a read of the record, in the role that brings it (the member's "who looked").
+    place = services.places[member.municipality_id]
+    grant = covering_grant(
+        await active_grants(session, recipient_id),
+        municipality_id=member.municipality_id,
+        county_id=place.county_id,
+    )
+    await audit.record_reads(
+        session, at=now, actor_id=recipient_id, action="read.card", reads=[(member.id, grant)]
     )
 
 
@@ -161,10 +192,16 @@ async def application_submitted(
 async def _recount_summaries(
     session: AsyncSession, services: Services, member: Member, now: datetime
 ) -> None:
-    """Deciders whose scope covers this application may hold a burst summary: recount it."""
-    county_id = services.places[member.municipality_id].county_id
+    await recount_for_place(session, services, member.municipality_id, now)
+
+
+async def recount_for_place(
+    session: AsyncSession, services: Services, municipality_id: int, now: datetime
+) -> None:
+    """Deciders whose scope covers this municipality may hold a burst summary: recount it."""
+    county_id = services.places[municipality_id].county_id
     roles = [
-        *await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id),
+        *await holders(session, RoleKind.CHAIR, municipality_id=municipality_id),
         *await holders(session, RoleKind.COORDINATOR, county_id=county_id),
         *await holders(session, RoleKind.ADMIN),
     ]
@@ -202,7 +239,7 @@ async def application_decided(
         if not await still_covers(session, delivery.chat_id, member):
             continue  # a former chair's old card is not updated with the outcome
         with use_language(await language_of(session, services, delivery.chat_id)):
-            card = application_card(services, member, now)
+            card = await card_for(session, services, member, now)
             text = f"{card}\n\n{outcome_line(member, decider_name)}"
         # No reply_markup: the edit removes the buttons from every copy.
         await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)

@@ -31,7 +31,7 @@ from domain.registration.state import State
 from storage import audit
 from storage.accounts import ensure_account
 from storage.drafts import discard_draft, load_draft, save_draft, start_draft
-from storage.members import SubmitProblem, phone_in_use, standing, submit_application
+from storage.members import SubmitProblem, standing, submit_application, verified_phone_in_use
 from storage.reason_waits import clear_reason_wait
 from usecases.notifications import application_submitted
 from usecases.services import Services
@@ -136,7 +136,8 @@ async def _find_out(
 ) -> Event:
     """The register's answer to the dialogue's question, as the dialogue's next event."""
     if isinstance(need, CheckPhone):
-        taken = await phone_in_use(session, need.e164, telegram_id)
+        # Only Telegram-verified numbers are checked (the dialogue asks for no other).
+        taken = need.verified and await verified_phone_in_use(session, need.e164, telegram_id)
         return PhoneChecked(need.e164, need.verified, taken)
     assert isinstance(need, SubmitApplication)
     now = services.clock.now()

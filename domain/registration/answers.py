@@ -37,7 +37,7 @@ from domain.registration.outcomes import (
     Transition,
     WhichOne,
 )
-from domain.registration.state import Draft, State, Step, next_step
+from domain.registration.state import MAX_TYPED_NUMBERS, Draft, State, Step, next_step
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,9 @@ def contact(state: State, draft: Draft, shared: Contact) -> Transition:
 
 
 def phone_checked(state: State, draft: Draft, checked: PhoneChecked) -> Transition:
-    """The register's answer: a number another account holds is refused, else taken."""
+    """The register's answer for a number Telegram vouched for: another account's verified
+    entry with it is refused (the person has proven the number is theirs, so telling them
+    reveals nothing), else the number is taken, verified."""
     if checked.taken:
         kept = replace(draft, pending_phone=None, offered=())
         return Transition(
@@ -112,14 +114,31 @@ def phone_checked(state: State, draft: Draft, checked: PhoneChecked) -> Transiti
     return advance(state, replace(draft, phone_e164=checked.e164, phone_verified=checked.verified))
 
 
+def typed_number(state: State, draft: Draft, e164: str) -> Transition:
+    """A typed number is taken as it is, without asking the register about it.
+
+    Whether someone else's entry has the same number is never said to the person who
+    typed it (a stranger could test numbers one by one): the clash shows on the decider's
+    card instead. The count of typed numbers bounds the tries.
+    """
+    if draft.typed_numbers >= MAX_TYPED_NUMBERS:
+        return say(state, Invalid(Step.PHONE, PhoneProblem.TOO_MANY_TYPED))
+    taken = replace(
+        draft, phone_e164=e164, phone_verified=False, typed_numbers=draft.typed_numbers + 1
+    )
+    return advance(state, taken)
+
+
 def _phone(state: State, draft: Draft, result: PhoneResult) -> Transition:
     if result.e164 is None or result.error is not None:
         return say(state, Invalid(Step.PHONE, result.error or PhoneProblem.EMPTY))
+    if draft.typed_numbers >= MAX_TYPED_NUMBERS:
+        return say(state, Invalid(Step.PHONE, PhoneProblem.TOO_MANY_TYPED))
     if result.status is PhoneStatus.POSSIBLE:
         # Right length, unknown to the numbering plan: the member confirms it (a button).
         waiting = replace(draft, pending_phone=result.e164, offered=())
         return say(replace(state, draft=waiting), ConfirmPhone(result.e164))
-    return Transition(state, need=CheckPhone(result.e164, verified=False))
+    return typed_number(state, draft, result.e164)
 
 
 def _municipality(state: State, draft: Draft, text: str, facts: Facts) -> Transition:

@@ -48,7 +48,6 @@ from domain.registration.events import (
 from domain.registration.outcomes import (
     AlreadyAgreed,
     Cancelled,
-    CheckPhone,
     Confirm,
     Counties,
     CountyPlaces,
@@ -230,7 +229,7 @@ def _press(state: State, draft: Draft, press: Press, facts: Facts) -> Transition
         return Transition(state, (StaleButton(), question(draft)), (Record("callback.malformed"),))
     if step is Step.PHONE and isinstance(button, PhoneIsRight) and draft.pending_phone:
         if button.yes:
-            return Transition(state, need=CheckPhone(draft.pending_phone, verified=False))
+            return answers.typed_number(state, draft, draft.pending_phone)
         again = replace(draft, pending_phone=None, offered=())
         return say(replace(state, draft=again), question(again))
     if step is Step.MUNICIPALITY:

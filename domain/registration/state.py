@@ -39,6 +39,10 @@ def parse_step(value: str | None) -> Step | None:
         return None
 
 
+#: Typed numbers one registration may take; a typo or two is expected, ten numbers are not.
+MAX_TYPED_NUMBERS = 5
+
+
 class Standing(StrEnum):
     """What the register already holds for the account: its latest entry, if any."""
 
@@ -68,6 +72,9 @@ class Draft:
     # The municipalities offered for a typo or an ambiguity (kept for the record: any
     # municipality button is accepted at this step, as the county picker offers them all).
     offered: tuple[int, ...] = ()
+    # Numbers typed (not shared) and taken in this registration: bounded by
+    # `MAX_TYPED_NUMBERS`, after which only the member's own shared contact is accepted.
+    typed_numbers: int = 0
 
     def answered(self) -> set[Step]:
         """The questions that have an answer."""
