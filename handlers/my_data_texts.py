@@ -4,12 +4,20 @@ confirmations of withdrawal and erasure."""
 from __future__ import annotations
 
 import phonenumbers
+from telegram import ReplyKeyboardRemove
 
 from domain.callbacks import pack
 from domain.decisions import reason_text
 from domain.i18n import _, format_day, format_moment
 from domain.permissions import RoleKind
 from domain.privacy import NOTICE_VERSION
+from handlers.registration_texts import (
+    DATE_PROBLEMS,
+    NAME_PROBLEMS,
+    PHONE_PROBLEMS,
+    phone_keyboard,
+    problem_text,
+)
 from handlers.replies import Reply
 from usecases.keyboards import inline
 from usecases.member_rights import PersonalRecord, Read
@@ -83,13 +91,10 @@ def record_view(services: Services, record: PersonalRecord) -> Reply:
                 version=consent.notice_version, when=format_moment(consent.given_at)
             )
         )
-    lines.append(
-        _(
-            "\nTo correct a detail of an application waiting to be confirmed, withdraw it and "
-            "apply again; for a confirmed membership, ask your branch chair."
-        )
-    )
-    rows = [
+    rows = []
+    if any(entry.status in ("pending", "approved") for entry in record.entries):
+        rows.append([(_("✏️ Correct a detail"), pack(PREFIX, "fix"))])
+    rows += [
         [(_("⬇️ Download all (JSON)"), pack(PREFIX, "json"))],
         [(_("👁 Who looked at my data"), pack(PREFIX, "looked"))],
     ]
@@ -222,3 +227,86 @@ def notice_accepted(done: bool, edit_message_id: int | None) -> Reply:
     return Reply(
         _("Thank you: your consent to this notice has been recorded."), None, edit_message_id
     )
+
+
+def fields(edit_message_id: int | None) -> Reply:
+    """Which detail to correct."""
+    rows = [
+        [
+            (_("Name"), pack(PREFIX, "fix", "name")),
+            (_("Date of birth"), pack(PREFIX, "fix", "birth_date")),
+        ],
+        [
+            (_("Phone"), pack(PREFIX, "fix", "phone")),
+            (_("Municipality"), pack(PREFIX, "fix", "municipality")),
+        ],
+    ]
+    return Reply(_("Which detail do you want to correct?"), inline(rows), edit_message_id)
+
+
+def ask_field(field: str) -> Reply:
+    if field == "name":
+        return Reply(_("Write your first name and surname as they should be:"))
+    if field == "birth_date":
+        return Reply(_("Write your date of birth, for example 5.3.1980:"))
+    if field == "phone":
+        return Reply(
+            _(
+                "Share your number with the button below (it is then verified by Telegram), "
+                "or type it, for example 069 123 4567:"
+            ),
+            phone_keyboard(),
+        )
+    return Reply(
+        _(
+            "Write the municipality you belong to now. Your application (or membership) will "
+            "go to that branch's chair to confirm."
+        )
+    )
+
+
+def corrected(field: str, services: Services, municipality_id: int, status: str) -> Reply:
+    if field == "municipality":
+        place = services.places[municipality_id].name
+        text = _(
+            "Done: you now belong to the municipality of {municipality}. Its branch will "
+            "confirm your membership; we will let you know here."
+        ).format(municipality=place)
+    elif field == "phone":
+        text = _("Done: your phone number has been corrected.")
+    elif field == "birth_date":
+        text = _("Done: your date of birth has been corrected.")
+    else:
+        text = _("Done: your name has been corrected.")
+    return Reply(f"{text}\n{_('See it all with /te_dhenat.')}", ReplyKeyboardRemove())
+
+
+def refused(field: str, problem: str, min_age: int, max_age: int) -> Reply:
+    if problem == "no_entry":
+        return Reply(_("There is no application or membership to correct."), ReplyKeyboardRemove())
+    if problem == "no_such_place":
+        return Reply(_("I do not know that municipality. Please write its name again."))
+    if problem == "foreign_contact":
+        return Reply(
+            _("That is someone else's contact. Please share your own number, or type it."),
+            phone_keyboard(),
+        )
+    if problem == "verified_elsewhere":
+        return Reply(
+            _(
+                "This number is already verified on another Telegram account's entry. If that "
+                "is you, use that account; otherwise type another number."
+            ),
+            phone_keyboard(),
+        )
+    if field == "name":
+        return Reply(problem_text(NAME_PROBLEMS, problem))
+    if field == "birth_date":
+        text = problem_text(DATE_PROBLEMS, problem, min_age=min_age, max_age=max_age)
+        return Reply(text)
+    return Reply(problem_text(PHONE_PROBLEMS, problem), phone_keyboard())
+
+
+def choose_municipality(services: Services, ids: tuple[int, ...]) -> Reply:
+    buttons = [[(services.places[i].name, pack(PREFIX, "muni", i))] for i in ids[:8]]
+    return Reply(_("Which municipality do you mean?"), inline(buttons))

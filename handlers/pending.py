@@ -16,8 +16,8 @@ from domain.i18n import _, format_count
 from domain.permissions import covering_grant, scope_of
 from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
-from storage import audit
-from storage.applications import pending_in_scope
+from storage import audit, outbox
+from storage.applications import LIST_PAGE_REF, pending_in_scope
 from storage.members import entries_sharing_phone
 from storage.models import Member
 from storage.roles import active_grants
@@ -25,6 +25,7 @@ from usecases.keyboards import inline
 from usecases.notifications import application_card
 
 PAGE_SIZE = 5
+LIST_REF = LIST_PAGE_REF
 # Page numbers come from buttons, which anyone can forge ("app:v1:page:9223372036854775807"
 # made the offset overflow the database's integer): clamped here, and a page past the end
 # shows the last one.
@@ -51,7 +52,19 @@ async def show_page(
     async with context.transaction() as session:
         reply = await _page_or_refusal(session, context, user.id, page, edit_message_id, notice)
     # Sent after the commit, never inside the write transaction (handlers/replies.py).
-    await send_replies(context, update.effective_chat.id, [reply])
+    chat_id = update.effective_chat.id
+    (message_id,) = await send_replies(context, chat_id, [reply])
+    if message_id is not None and reply.markup is not None and message_id != edit_message_id:
+        # A page shows names and phones: remembered, so that a revoked role's pages can be
+        # edited to a text without them (usecases/role_end.py).
+        async with context.writing() as session:
+            await outbox.record_shown(
+                session,
+                chat_id=chat_id,
+                message_id=message_id,
+                ref_kind=LIST_REF,
+                now=context.clock.now(),
+            )
 
 
 async def _page_or_refusal(

@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update, User
+from telegram import ReplyKeyboardRemove, Update, User
 
 from domain.decisions import ReasonProblem, read_typed_reason
+from domain.i18n import _
 from domain.permissions import scope_of
 from handlers import decision_texts as texts
-from handlers import registration
+from handlers import my_data, registration
 from handlers.chair import already_decided, refuse
 from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
@@ -33,6 +34,7 @@ from storage.reason_waits import (
     wait_for_reason,
 )
 from storage.roles import active_grants
+from usecases import corrections
 
 # A message long after Reject was pressed is not taken as the reason either: the decider
 # has most likely moved on. They are asked again, with the buttons.
@@ -64,8 +66,14 @@ async def message_then_registration(update: Update, context: BotContext) -> None
     async with context.transaction() as session:
         waiting = await live_wait(session, context, user.id)
         if waiting is None:
-            # Most messages: a member's answer, in this same transaction.
-            replies = await registration.answer(session, context, update)
+            # A detail of their entry being corrected (/te_dhenat), else, for most
+            # messages, a member's answer, in this same transaction.
+            corrected = await my_data.correction_answer(session, context, update)
+            replies = (
+                corrected
+                if corrected is not None
+                else await registration.answer(session, context, update)
+            )
         else:
             replies = await _reason(session, context, user, waiting, message.text)
     await send_replies(context, update.effective_chat.id, replies)
@@ -111,6 +119,14 @@ async def cancel_then_registration(update: Update, context: BotContext) -> None:
         waiting = await live_wait(session, context, user.id)
         if waiting is not None:
             await clear_reason_wait(session, user.id)
+        correcting = waiting is None and await corrections.stop_waiting(session, user.id)
+    if correcting:
+        await send_replies(
+            context,
+            update.effective_chat.id,
+            [Reply(_("The correction is cancelled; nothing was changed."), ReplyKeyboardRemove())],
+        )
+        return
     if waiting is None:
         await registration.cancel(update, context)
         return

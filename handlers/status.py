@@ -8,16 +8,30 @@ from telegram import Update
 from domain.callbacks import pack
 from domain.decisions import reason_text
 from domain.i18n import _, format_day
+from domain.privacy import NOTICE_VERSION
 from handlers.context import BotContext
 from handlers.my_data_texts import PREFIX
 from handlers.replies import Reply, send_replies
 from storage.drafts import get_draft
-from storage.members import latest_member
+from storage.members import consent_version, latest_member
 from usecases.keyboards import inline
 
 
 async def describe(session: AsyncSession, context: BotContext, telegram_id: int) -> Reply:
-    """One message saying where this account stands in the register."""
+    """One message saying where this account stands in the register; a member who agreed
+    to an older privacy notice is pointed to the new one (design §8: asked again)."""
+    reply = await _standing(session, context, telegram_id)
+    member = await latest_member(session, telegram_id)
+    if member is None or member.status not in ("pending", "approved"):
+        return reply
+    version = await consent_version(session, member.consent_id)
+    if version == NOTICE_VERSION:
+        return reply
+    changed = _("Our privacy notice has changed: please read it and agree with /privatesia.")
+    return Reply(f"{reply.text}\n\n{changed}", reply.markup, reply.edit_message_id)
+
+
+async def _standing(session: AsyncSession, context: BotContext, telegram_id: int) -> Reply:
     member = await latest_member(session, telegram_id)
     if member is None or member.status == "withdrawn":
         if await get_draft(session, telegram_id) is not None:

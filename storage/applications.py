@@ -20,6 +20,8 @@ from storage.models import Delivery, Member, MembershipCounter, Municipality
 
 # The outbox's ref_kind of a decider's copy (usecases.notifications.APPLICATION).
 APPLICATION_REF = "application"
+#: A /ne_pritje page the bot sent (its names and phones are withdrawn if the role ends).
+LIST_PAGE_REF = "pending_list"
 
 
 def _in_scope(query: Select, scope: Scope) -> Select:  # type: ignore[type-arg]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Standing
-from storage.models import MEMBER_ACTIVE, Member, RegistrationDraft
+from storage.models import MEMBER_ACTIVE, Consent, Member, RegistrationDraft
 
 
 class SubmitProblem(StrEnum):
@@ -44,6 +44,13 @@ async def latest_member(session: AsyncSession, telegram_id: int) -> Member | Non
         .order_by(Member.submitted_at.desc(), Member.id.desc())
         .limit(1)
     )
+
+
+async def consent_version(session: AsyncSession, consent_id: int | None) -> str | None:
+    """The notice version an entry's consent was given to (None: no consent row)."""
+    if consent_id is None:
+        return None
+    return await session.scalar(select(Consent.notice_version).where(Consent.id == consent_id))
 
 
 async def standing(session: AsyncSession, telegram_id: int) -> Standing:

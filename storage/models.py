@@ -107,6 +107,11 @@ class Account(Base):
     # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A field of their own entry being corrected from /te_dhenat (usecases/corrections.py),
+    # and the update after which the next message is its new value. Here, not in a table
+    # of its own: the turn reads this row anyway.
+    correcting: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    correcting_since: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RegistrationDraft(Base):

@@ -350,3 +350,25 @@ async def sent_to(
         Delivery.status.in_((SENDING, SENT)),
     )
     return list((await session.scalars(query.order_by(Delivery.id))).all())
+
+
+async def record_shown(
+    session: AsyncSession, *, chat_id: int, message_id: int, ref_kind: str, now: datetime
+) -> None:
+    """Note a message sent directly (not through the outbox) that shows personal data, as
+    a sent row without text, so it can be found and edited later like an outbox message."""
+    session.add(
+        Delivery(
+            chat_id=chat_id,
+            method="sendMessage",
+            payload={},
+            ref_kind=ref_kind,
+            status=SENT,
+            attempts=1,
+            not_before=None if _NOT_BEFORE_NULLABLE else ASAP,
+            created_at=now,
+            sent_at=now,
+            message_id=message_id,
+        )
+    )
+    await session.flush()

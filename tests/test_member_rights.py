@@ -235,3 +235,103 @@ async def test_retention_erases_what_it_must_and_nothing_else(harness: BotHarnes
         consents = (await session.execute(text("SELECT telegram_id FROM consent"))).all()
     assert not any("Arta Rama" in t or "Blerta Hysa" in t for t in texts)
     assert 8502 not in {row[0] for row in consents}
+
+
+async def test_a_pending_member_corrects_their_name_and_the_chairs_card_follows(
+    harness: BotHarness,
+) -> None:
+    chair = await make_officer(harness, 8601, "Besa Kola")
+    member, member_id = await apply(harness, 8602, "Arben Hoxa")
+    held = await card(chair, member_id)
+
+    view = await harness.say(member, "/te_dhenat")
+    assert "me:v1:fix" in [b.callback_data for b in view.buttons]
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:name")
+    done = await harness.say(member, "arben hoxha")
+    assert (done.text or "").startswith(said("Done: your name has been corrected."))
+    assert (await entry(harness, member_id)).full_name == "Arben Hoxha"  # type: ignore[union-attr]
+    edited = await wait_for(chair, lambda m: m.message_id == held.message_id and m.edits > 0)
+    assert "Arben Hoxha" in (edited.text or "")
+    assert f"app:v1:approve:{member_id}" in [b.callback_data for b in edited.buttons]
+
+    # A bad date is refused kindly and asked again; nothing changes.
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:birth_date")
+    refused = await harness.say(member, "31.2.1980")
+    assert (await entry(harness, member_id)).birth_date.isoformat() == "1980-03-05"  # type: ignore[union-attr]
+    assert not (refused.text or "").startswith(said("Done: your date of birth has been corrected."))
+    before = (await entry(harness, member_id)).birth_date  # type: ignore[union-attr]
+    await harness.say(member, "6.3.1980")
+    after = (await entry(harness, member_id)).birth_date  # type: ignore[union-attr]
+    assert before != after and after.isoformat() == "1980-03-06"
+
+
+async def test_a_typed_phone_correction_is_unverified_and_a_shared_one_verified(
+    harness: BotHarness,
+) -> None:
+    member, member_id = await apply(harness, 8701, "Lule Deda")
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:phone")
+    await harness.say(member, "068 212 8701")
+    stored = await entry(harness, member_id)
+    assert stored is not None and (stored.phone_e164, stored.phone_verified) == (
+        "+355682128701",
+        False,
+    )
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:phone")
+    await member.send_contact("355692128701")
+    await harness.answer(member)
+    stored = await entry(harness, member_id)
+    assert stored is not None and (stored.phone_e164, stored.phone_verified) == (
+        "+355692128701",
+        True,
+    )
+
+
+async def test_a_member_who_moves_goes_to_the_new_chair_and_another_action_ends_a_wait(
+    harness: BotHarness,
+) -> None:
+    korce = await make_officer(harness, 8801, "Besa Kola")
+    durres = await make_officer(
+        harness, 8802, "Dritan Leka", county="Durrës", municipality="Durrës"
+    )
+    member, member_id = await apply(harness, 8803, "Mimoza Lika")
+    await card(korce, member_id)
+    await harness.say(korce, "/ne_pritje")
+    await harness.press(korce, f"app:v1:approve:{member_id}:0")
+    await harness.drain_outbox()
+    assert (await entry(harness, member_id)).status == "approved"  # type: ignore[union-attr]
+
+    # A wait ended by another action: the message after it is not taken as the value.
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:municipality")
+    await harness.say(member, "/statusi")
+    await harness.say(member, "Durrës")
+    assert (await entry(harness, member_id)).municipality_id != (  # type: ignore[union-attr]
+        await _place_id(harness, "Durrës")
+    )
+
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:fix")
+    await harness.press(member, "me:v1:fix:municipality")
+    done = await harness.say(member, "Durrës")
+    assert "Durrës" in (done.text or "")
+    moved = await entry(harness, member_id)
+    assert moved is not None and moved.status == "pending" and moved.membership_number is None
+    assert moved.municipality_id == await _place_id(harness, "Durrës")
+    await card(durres, member_id)  # the new chair decides it
+
+
+async def _place_id(harness: BotHarness, name: str) -> int:
+    async with harness.database.read() as session:
+        found = await session.scalar(
+            text("SELECT id FROM municipality WHERE name = :n"), {"n": name}
+        )
+    assert found is not None
+    return int(found)

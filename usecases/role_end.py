@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.i18n import N_, _, use_language
 from domain.permissions import RoleKind, Scope, scope_of
 from storage import outbox
-from storage.applications import APPLICATION_REF, application_in_scope, pending_in_scope
+from storage.applications import (
+    APPLICATION_REF,
+    LIST_PAGE_REF,
+    application_in_scope,
+    pending_in_scope,
+)
 from storage.models import Role
 from storage.roles import active_grants, grant_of, holders
 from usecases.bursts import SUMMARY_REF
@@ -30,13 +35,16 @@ async def role_ended(
     scope = scope_of(await active_grants(session, telegram_id))
     language = await language_of(session, services, telegram_id)
     with use_language(language):
-        gone = _("This card is no longer available: your role has ended.")
-    for delivery in await outbox.sent_to(session, telegram_id, (APPLICATION_REF, SUMMARY_REF)):
+        gone_card = _("This card is no longer available: your role has ended.")
+        gone_list = _("This list is no longer available: your role has ended.")
+    shown = (APPLICATION_REF, SUMMARY_REF, LIST_PAGE_REF)
+    for delivery in await outbox.sent_to(session, telegram_id, shown):
         if delivery.ref_kind == APPLICATION_REF and delivery.ref_id is not None:
             if not scope.empty and await application_in_scope(session, scope, delivery.ref_id):
                 continue  # still theirs through another role
         elif not scope.empty:
-            continue  # a summary stays while they decide something
+            continue  # a summary or a list page stays while they decide something
+        gone = gone_list if delivery.ref_kind == LIST_PAGE_REF else gone_card
         await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": gone}, now=now)
     if tell:
         with use_language(language):
