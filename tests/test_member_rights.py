@@ -335,3 +335,50 @@ async def _place_id(harness: BotHarness, name: str) -> int:
         )
     assert found is not None
     return int(found)
+
+
+async def test_the_whole_story_leaves_nothing_behind(harness: BotHarness) -> None:
+    """Issue 14's "done when": a member withdraws, re-applies, is approved, sees who looked,
+    downloads their data, then deletes it, and nothing of it remains in the files."""
+    chair = await make_officer(harness, 8901, "Besa Kola")
+    member = harness.user(8902, "Shpresa")
+    await harness.register(member, name="Shpresa Gjoka", phone="069 212 8902")
+    await harness.say(member, "/statusi")
+    await harness.press(member, "me:v1:withdraw")
+    await harness.register(member, name="Shpresa Gjoka", phone="069 212 8902")
+    async with harness.database.read() as session:
+        member_id = await session.scalar(
+            select(Member.id).where(Member.telegram_id == 8902, Member.status == "pending")
+        )
+    assert member_id is not None
+    await card(chair, member_id)
+    await harness.say(chair, "/ne_pritje")
+    await harness.press(chair, f"app:v1:approve:{member_id}:0")
+    await harness.drain_outbox()
+    assert (await entry(harness, member_id)).status == "approved"  # type: ignore[union-attr]
+
+    await harness.say(member, "/te_dhenat")
+    looked = await harness.press(member, "me:v1:looked")
+    # The first application's card, the second's card and the list page: three reads.
+    assert sum(line.startswith("•") for line in (looked.text or "").splitlines()) == 3
+    await harness.say(member, "/te_dhenat")
+    await harness.press(member, "me:v1:json")
+    assert [e["status"] for e in _document(harness, 8902)["entries"]] == [  # type: ignore[index,union-attr]
+        "withdrawn",
+        "approved",
+    ]
+    await harness.say(member, "/fshij")
+    await harness.press(member, "me:v1:erase")
+    await harness.drain_outbox()
+
+    path = Path(harness.database_url.split("///", 1)[1])
+    stored = b"".join(
+        candidate.read_bytes()
+        for candidate in (path, path.with_name(path.name + "-wal"))
+        if candidate.exists()
+    )
+    for secret in ("Shpresa Gjoka", "Gjoka", "355692128902", "212 8902"):
+        assert secret.encode() not in stored, secret
+    async with harness.database.read() as session:
+        left = (await session.scalars(select(Member).where(Member.telegram_id == 8902))).all()
+    assert left == []

@@ -93,6 +93,8 @@ async def test_a_revoked_chair_gets_no_queued_card_and_no_outcome(harness: BotHa
     chair = await make_officer(harness, 7201, "Besa Kola")
     _, first_id = await apply(harness, 7202, "Arben Hoxha")
     held = await card(chair, first_id)
+    page = await harness.say(chair, "/ne_pritje")  # a list page with the name on it
+    assert "Arben Hoxha" in (page.text or "")
 
     assert harness.runner is not None and harness.runner.outbox is not None
     await harness.runner.outbox.stop()  # the next card waits in the outbox
@@ -114,6 +116,9 @@ async def test_a_revoked_chair_gets_no_queued_card_and_no_outcome(harness: BotHa
     assert held.edits == 1 and "Arben" not in (held.text or "") and "KOR-" not in held.text
     assert held.text == said("This card is no longer available: your role has ended.")
     assert any("Your role has ended" in t or "Roli juaj" in t for t in texts)
+    # … and their list page too.
+    assert page.edits == 1 and "Arben" not in (page.text or "")
+    assert page.text == said("This list is no longer available: your role has ended.")
     async with harness.database.read() as session:
         withheld = await session.scalar(
             select(Delivery.status).where(
