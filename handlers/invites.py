@@ -12,7 +12,7 @@ from telegram import Update, User
 from domain.callbacks import CallbackData, pack
 from domain.decisions import officer_name
 from domain.enrolment import municipality_for_payload, start_link
-from domain.i18n import _, ngettext
+from domain.i18n import _, format_count, format_moment, ngettext
 from domain.permissions import RoleKind, can_invite
 from handlers import registration
 from handlers.commands import set_chat_commands
@@ -26,15 +26,21 @@ from storage.roles import (
     INVITE_PREFIX,
     active_grants,
     active_roles,
-    list_roles,
+    cancel_invite,
+    open_invites,
     redeem_invite,
     revoke_role,
+    roles_page,
 )
 from usecases.invites import invite
 from usecases.keyboards import inline
 from usecases.role_end import role_ended
 
 PREFIX = "inv"
+PAGE_SIZE = 10
+MAX_PAGE = 10_000
+# A role's line in a list: a Telegram name can be 128 characters, the place a few dozen.
+MAX_LINE = 90
 # A person's command menu to set: (telegram id, language, the kinds of roles they hold).
 Menu = tuple[int, str, list[str]]
 
@@ -118,6 +124,7 @@ async def _menu(
         [(_(ROLE_NAMES[RoleKind.COORDINATOR]), pack(PREFIX, "role", RoleKind.COORDINATOR.value))],
         [(_(ROLE_NAMES[RoleKind.ADMIN]), pack(PREFIX, "role", RoleKind.ADMIN.value))],
         [(_("👥 Current roles"), pack(PREFIX, "roles"))],
+        [(_("✉️ Open invitations"), pack(PREFIX, "invites"))],
     ]
     return Reply(_("Whom do you want to invite?"), inline(rows), edit_id)
 
@@ -174,7 +181,11 @@ async def _step(
     if data.action == "muni" and municipality_id in context.places:
         return await _create(session, context, user, RoleKind.CHAIR, None, municipality_id, edit_id)
     if data.action == "roles":
-        return await _roles_list(session, context)
+        return await _roles_list(session, context, _page(data), edit_id)
+    if data.action == "invites":
+        return await _invites_list(session, context, _page(data), edit_id)
+    if data.action == "cancel_inv" and data.int_arg(0) is not None:
+        return await _cancel_invite(session, context, user, data.int_arg(0) or 0, edit_id)
     role_id = data.int_arg(0)
     if data.action == "revoke" and role_id is not None:
         return Reply(
@@ -262,14 +273,112 @@ async def _create(
     return Reply(text, None, edit_id)
 
 
-async def _roles_list(session: AsyncSession, context: BotContext) -> Reply:
-    roles = await list_roles(session)
-    if not roles:
-        return Reply(_("No roles have been granted yet."))
-    lines = [describe_role(role, context.places) for role in roles[:40]]
+def _page(data: CallbackData) -> int:
+    """A page number from a (possibly forged) button, clamped."""
+    return min(max(data.int_arg(0) or 0, 0), MAX_PAGE)
+
+
+def _navigation(action: str, page: int, pages: int) -> list[tuple[str, str]]:
+    buttons = []
+    if page > 0:
+        buttons.append((_("« Previous"), pack(PREFIX, action, page - 1)))
+    if page + 1 < pages:
+        buttons.append((_("Next »"), pack(PREFIX, action, page + 1)))
+    return buttons
+
+
+async def _roles_list(
+    session: AsyncSession, context: BotContext, page: int, edit_id: int | None
+) -> Reply:
+    """Active roles, PAGE_SIZE at a time, so 61 chairs and their coordinators all stay
+    reachable (and one message stays far under Telegram's 4 096 characters)."""
+    roles, total = await roles_page(session, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    if total == 0:
+        return Reply(_("No roles have been granted yet."), None, edit_id)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if not roles:  # past the end (a role revoked meanwhile, a forged page): the last one
+        page = pages - 1
+        roles, total = await roles_page(session, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    lines = [_short(describe_role(role, context.places)) for role in roles]
     rows = [
         [(_("Revoke: {role}").format(role=line)[:60], pack(PREFIX, "revoke", role.id))]
-        for role, line in zip(roles[:40], lines, strict=True)
+        for role, line in zip(roles, lines, strict=True)
         if role.source != "config"
     ]
-    return Reply(_("Current roles:") + "\n" + "\n".join(lines), inline(rows) if rows else None)
+    navigation = _navigation("roles", page, pages)
+    if navigation:
+        rows.append(navigation)
+    header = _("Current roles: {count} (page {page} of {pages})").format(
+        count=format_count(total), page=page + 1, pages=pages
+    )
+    return Reply(header + "\n" + "\n".join(lines), inline(rows) if rows else None, edit_id)
+
+
+def _short(line: str) -> str:
+    """A long Telegram name must not push a page past the message limit."""
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+
+
+async def _invites_list(
+    session: AsyncSession, context: BotContext, page: int, edit_id: int | None
+) -> Reply:
+    """Invitations not used and not expired, each with a Cancel button."""
+    now = context.clock.now()
+    invites, total = await open_invites(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    if total == 0:
+        return Reply(_("There are no open invitations."), None, edit_id)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if not invites:
+        page = pages - 1
+        invites, total = await open_invites(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    lines, rows = [], []
+    for item in invites:
+        what = _invited_role(context, item.kind, item.county_id, item.municipality_id)
+        lines.append(
+            _("No. {id}: {what}, expires {when}").format(
+                id=item.id, what=what, when=format_moment(item.expires_at)
+            )
+        )
+        rows.append(
+            [(_("Cancel no. {id}").format(id=item.id), pack(PREFIX, "cancel_inv", item.id))]
+        )
+    navigation = _navigation("invites", page, pages)
+    if navigation:
+        rows.append(navigation)
+    header = _("Open invitations: {count} (page {page} of {pages})").format(
+        count=format_count(total), page=page + 1, pages=pages
+    )
+    return Reply(header + "\n" + "\n".join(lines), inline(rows), edit_id)
+
+
+def _invited_role(
+    context: BotContext, kind: str, county_id: int | None, municipality_id: int | None
+) -> str:
+    place = context.places.get(municipality_id or 0)
+    if kind == RoleKind.CHAIR.value and place is not None:
+        return _("branch chair in {municipality}").format(municipality=place.name)
+    if kind == RoleKind.COORDINATOR.value:
+        county = next(
+            (p.county_name for p in context.places.values() if p.county_id == county_id), "?"
+        )
+        return _("coordinator of {county} county").format(county=county)
+    return _("national staff (admin)")
+
+
+async def _cancel_invite(
+    session: AsyncSession, context: BotContext, user: User, invite_id: int, edit_id: int | None
+) -> Reply:
+    now = context.clock.now()
+    if not await cancel_invite(session, invite_id, now):
+        return Reply(_("That invitation was already used, expired or cancelled."))
+    await audit.record(
+        session,
+        at=now,
+        actor_id=user.id,
+        action="invite.cancelled",
+        subject_kind="invite",
+        subject_id=invite_id,
+    )
+    listing = await _invites_list(session, context, 0, edit_id)
+    notice = _("Invitation no. {id} cancelled: its link no longer works.").format(id=invite_id)
+    return Reply(f"{notice}\n\n{listing.text}", listing.markup, edit_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.permissions import Grant, RoleKind
@@ -168,6 +168,8 @@ class RedeemProblem(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
+    # Made in the chat by an admin who has lost the role since: it dies with the role.
+    CREATOR_GONE = "creator_gone"
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ async def redeem_invite(
         return Redeemed(None, RedeemProblem.USED)
     if invite.expires_at <= now:
         return Redeemed(None, RedeemProblem.EXPIRED)
+    if invite.created_by is not None and not await _is_admin(session, invite.created_by):
+        return Redeemed(None, RedeemProblem.CREATOR_GONE)
     claimed = await session.execute(
         update(Invite)
         .where(Invite.id == invite.id, Invite.used_at.is_(None))
@@ -242,6 +246,47 @@ async def redeem_invite(
     )
     await session.execute(update(Invite).where(Invite.id == invite.id).values(role_id=role.id))
     return Redeemed(role)
+
+
+async def _is_admin(session: AsyncSession, telegram_id: int) -> bool:
+    found = await session.scalar(
+        select(Role.id).where(
+            Role.telegram_id == telegram_id,
+            Role.kind == RoleKind.ADMIN.value,
+            Role.revoked_at.is_(None),
+        )
+    )
+    return found is not None
+
+
+async def open_invites(
+    session: AsyncSession, now: datetime, *, limit: int, offset: int = 0
+) -> tuple[list[Invite], int]:
+    """Invitations still usable (not used, not expired), newest first, and their count."""
+    base = select(Invite).where(Invite.used_at.is_(None), Invite.expires_at > now)
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    page = await session.scalars(base.order_by(Invite.id.desc()).limit(limit).offset(offset))
+    return list(page.all()), int(total or 0)
+
+
+async def cancel_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
+    """Make an open invitation unusable at once (it expires now)."""
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(expires_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def roles_page(
+    session: AsyncSession, *, limit: int, offset: int = 0
+) -> tuple[list[Role], int]:
+    """Active roles, a page at a time (kind, then oldest first), and how many in all."""
+    base = select(Role).where(Role.revoked_at.is_(None))
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    page = await session.scalars(base.order_by(Role.kind, Role.id).limit(limit).offset(offset))
+    return list(page.all()), int(total or 0)
 
 
 async def holder_name_of(session: AsyncSession, telegram_id: int | None) -> str | None:
