@@ -185,3 +185,35 @@ _POSSIBILITY_PROBLEMS: dict[int, PhoneProblem] = {
     ValidationResult.INVALID_LENGTH: PhoneProblem.INVALID,
     ValidationResult.TOO_LONG: PhoneProblem.TOO_LONG,
 }
+
+
+def display_phone(e164: str) -> str:
+    """A stored number as people read it: «+355 69 212 3467»."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask_phone(e164: str) -> str:
+    """A number as officers see it by default: country code, the first group (the
+    operator) and the last two digits, the rest hidden — «+355 69 *** **67».
+
+    Enough to tell two members apart or recognise a number one already knows; not enough
+    to call or copy (design §8). Revealing the whole number is a deliberate, audited act.
+    """
+    country, _, rest = display_phone(e164).partition(" ")
+    first, space, body = rest.partition(" ")
+    if not space:  # one group only (e.g. «202-555-0123»): hide all of it but the end
+        first, body = "", rest
+    total = sum(ch.isdigit() for ch in body)
+    seen = 0
+    hidden = []
+    for ch in body:
+        if ch.isdigit():
+            seen += 1
+            hidden.append(ch if seen > total - 2 else "*")
+        else:
+            hidden.append(ch)
+    return " ".join(part for part in (country, first, "".join(hidden)) if part)

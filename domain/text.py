@@ -87,3 +87,8 @@ _HIDDEN = frozenset({"Cf", "Cc", "Cn", "Co", "Cs"})
 def bounded(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fold_name(text: str) -> str:
+    """A person's name as it is searched: «Arbën  Hoxha» and «arben hoxha» alike."""
+    return collapse_whitespace(fold_case(text)).strip()

@@ -32,6 +32,7 @@ from handlers import (
     registration_buttons,
     registration_consent,
     rejection,
+    search,
     status,
 )
 from handlers.commands import COMMANDS
@@ -55,6 +56,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "mydata": my_data.my_data_command,
         "delete": my_data.delete_command,
         "privacy": my_data.privacy_command,
+        "search": search.search_command,
         "language": common.language_command,
         "help": common.help_command,
         "list": registration.pick_from_list,
@@ -82,6 +84,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(invites.on_button, pattern=rf"^{invites.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

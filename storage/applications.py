@@ -24,7 +24,8 @@ APPLICATION_REF = "application"
 LIST_PAGE_REF = "pending_list"
 
 
-def _in_scope(query: Select, scope: Scope) -> Select:  # type: ignore[type-arg]
+def in_scope(query: Select, scope: Scope) -> Select:  # type: ignore[type-arg]
+    """Limit a query of members to the scope: the one place scoping is written."""
     if scope.national:
         return query
     conditions = []
@@ -43,7 +44,7 @@ async def application_in_scope(
     session: AsyncSession, scope: Scope, member_id: int
 ) -> Member | None:
     """The entry if it exists and lies within the scope; None otherwise (no hint which)."""
-    query = _in_scope(select(Member).where(Member.id == member_id), scope)
+    query = in_scope(select(Member).where(Member.id == member_id), scope)
     return await session.scalar(query)
 
 
@@ -51,7 +52,7 @@ async def pending_in_scope(
     session: AsyncSession, scope: Scope, *, limit: int, offset: int = 0
 ) -> tuple[list[Member], int]:
     """One page of pending applications, oldest first, and how many there are in all."""
-    base = _in_scope(select(Member).where(Member.status == "pending"), scope)
+    base = in_scope(select(Member).where(Member.status == "pending"), scope)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     page = await session.scalars(
         base.order_by(Member.submitted_at, Member.id).limit(limit).offset(offset)

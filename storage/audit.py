@@ -56,7 +56,13 @@ async def role_changed(
 
 
 #: Reads of a personal record by an officer: what "who looked at my data" lists.
-READ_ACTIONS = ("read.pending_list", "read.card")
+READ_ACTIONS = (
+    "read.pending_list",
+    "read.card",
+    "read.search_result",
+    "read.member_card",
+    "read.phone_revealed",
+)
 
 
 async def record_reads(
@@ -99,6 +105,21 @@ async def reads_of(session: AsyncSession, member_ids: list[int]) -> list[AuditEv
             AuditEvent.subject_kind == "member",
             AuditEvent.subject_id.in_(member_ids),
             AuditEvent.action.in_(READ_ACTIONS),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def history_of(session: AsyncSession, member_id: int) -> list[AuditEvent]:
+    """What happened to an entry (submitted, decided, withdrawn, corrected), oldest first:
+    the member card's history. Reads are left out."""
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_kind == "member",
+            AuditEvent.subject_id == member_id,
+            AuditEvent.action.not_in(READ_ACTIONS),
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     )

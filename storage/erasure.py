@@ -24,6 +24,7 @@ from storage.models import (
     RegistrationDraft,
     ReminderLog,
     Role,
+    SavedSearch,
 )
 from storage.outbox import CANCELLED, QUEUED, SENDING
 
@@ -115,6 +116,7 @@ async def erase_account(session: AsyncSession, telegram_id: int, now: datetime) 
         .values(chat_id=None, payload={})
     )
     await session.execute(delete(ReminderLog).where(ReminderLog.telegram_id == telegram_id))
+    await session.execute(delete(SavedSearch).where(SavedSearch.actor_id == telegram_id))
     await session.execute(delete(DecisionDraft).where(DecisionDraft.telegram_id == telegram_id))
     await session.execute(
         update(Role)

@@ -24,10 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from domain.text import fold_name
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -186,6 +189,7 @@ class Member(Base):
         Index("ix_member_phone_e164", "phone_e164"),
         Index("ix_member_municipality_status", "municipality_id", "status"),
         Index("ix_member_status_submitted", "status", "submitted_at"),
+        Index("ix_member_municipality_name", "municipality_id", "name_folded"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -203,6 +207,15 @@ class Member(Base):
     decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     rejection_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
     membership_number: Mapped[str | None] = mapped_column(String(24), nullable=True, unique=True)
+    # The name folded (lower case, no ë/ç, single spaces) for searching as people type it:
+    # kept in step by the listener below, whoever writes the name.
+    name_folded: Mapped[str] = mapped_column(String(128), default="", server_default="")
+
+
+@event.listens_for(Member, "before_insert")
+@event.listens_for(Member, "before_update")
+def _fold_name(_mapper: Any, _connection: Any, member: Member) -> None:
+    member.name_folded = fold_name(member.full_name or "")
 
 
 class MembershipCounter(Base):
@@ -367,6 +380,18 @@ class ReminderLog(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger)
     day: Mapped[date] = mapped_column(Date)
     application_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SavedSearch(Base):
+    """An officer's search, so its result pages can be asked for by id (callback data holds
+    64 bytes and is untrusted: never the query). Erased after a day by the retention sweep."""
+
+    __tablename__ = "saved_search"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    query: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

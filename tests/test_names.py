@@ -147,3 +147,14 @@ def test_problems_are_machine_codes() -> None:
         "has_digits",
         "has_symbols",
     }
+
+
+def test_search_queries_read_a_phone_or_words_of_a_name() -> None:
+    from domain.search import SearchQuery, read_query
+
+    assert read_query("069 212 3456") == SearchQuery(phone_e164="+355692123456")
+    assert read_query("  Arbën   HOXHA ") == SearchQuery(words=("arben", "hoxha"))
+    assert read_query("a") == SearchQuery()  # one letter finds too much: asked again
+    assert read_query("12") == SearchQuery()  # not a number, not a name
+    assert read_query("a b c d e f g h").empty
+    assert len(read_query("ab cd ef gh ij").words) == 4

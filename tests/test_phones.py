@@ -237,3 +237,12 @@ def test_refused_contact_shares(shared: str, problem: PhoneProblem) -> None:
     assert result.error is problem
     assert result.status is PhoneStatus.INVALID
     assert result.e164 is None
+
+
+def test_masked_numbers_keep_the_operator_and_the_last_two_digits() -> None:
+    from domain.phones import mask_phone
+
+    assert mask_phone("+355692123467") == "+355 69 *** **67"
+    assert mask_phone("+355681234567") == "+355 68 *** **67"
+    assert mask_phone("+4915112345678") == "+49 1511 *****78"
+    assert mask_phone("+12025550123") == "+1 ***-***-**23"

@@ -20,6 +20,7 @@ from storage.retention import (
     closed_entries_before,
     drafts_untouched_since,
 )
+from storage.search import forget_searches_before
 from usecases.services import Services
 
 
@@ -62,6 +63,8 @@ async def sweep(services: Services) -> Swept:
                 detail={"count": len(drafts)},
             )
         blanked = await blank_finished_deliveries(session)
+        # What officers typed into /kerko (often names) is kept a day, for its pages.
+        await forget_searches_before(session, now - timedelta(days=1))
     if entries or drafts or blanked:
         await services.database.checkpoint()
     return Swept(len(entries), len(drafts), blanked)

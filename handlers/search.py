@@ -1,0 +1,146 @@
+"""/kerko (/search): find members in the officer's scope by name or phone; a member card
+with the phone masked; revealing the number is a deliberate, audited tap.
+
+Callback data (`srch:v1:page:<search id>:<page>`, `srch:v1:card:<member id>`,
+`srch:v1:phone:<member id>`) is untrusted: every press re-reads the presser's roles, a
+search id only finds the presser's own search, and a member id outside the scope finds
+nothing — the same answer as an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from domain.callbacks import CallbackData
+from domain.permissions import Grant, covering_grant, scope_of
+from domain.search import read_query
+from handlers import search_texts as texts
+from handlers.context import BotContext
+from handlers.replies import Reply, answer_press, send_replies
+from storage import audit
+from storage.applications import application_in_scope
+from storage.models import Member
+from storage.roles import active_grants
+from storage.search import save_search, saved_search, search_members
+
+PREFIX = texts.PREFIX
+MAX_PAGE = 10_000
+
+
+async def search_command(update: Update, context: BotContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    typed = " ".join(context.args or [])
+    async with context.transaction() as session:
+        grants = await active_grants(session, user.id)
+        if not grants:
+            await audit.record(
+                session, at=context.clock.now(), actor_id=user.id, action="search.refused"
+            )
+            reply = texts.officers_only()
+        elif read_query(typed).empty:
+            reply = texts.how_to_search()
+        else:
+            search_id = await save_search(session, user.id, typed, context.clock.now())
+            reply = await _page(session, context, user.id, grants, typed, search_id, 0, None)
+    await send_replies(context, chat.id, [reply])
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    press = await answer_press(update, PREFIX)
+    async with context.transaction() as session:
+        grants = await active_grants(session, press.user.id)
+        if not grants or press.data is None:
+            await audit.record(
+                session,
+                at=context.clock.now(),
+                actor_id=press.user.id,
+                action="search.refused",
+                detail={"has_role": bool(grants)},
+            )
+            reply = texts.officers_only()
+        else:
+            reply = await _press(
+                session, context, press.user.id, grants, press.data, press.message_id
+            )
+    await send_replies(context, press.chat_id, [reply])
+
+
+async def _press(
+    session: AsyncSession,
+    context: BotContext,
+    actor_id: int,
+    grants: list[Grant],
+    data: CallbackData,
+    message_id: int | None,
+) -> Reply:
+    if data.action == "page":
+        search_id, page = data.int_arg(0), min(max(data.int_arg(1) or 0, 0), MAX_PAGE)
+        typed = None if search_id is None else await saved_search(session, search_id, actor_id)
+        if typed is None or search_id is None:
+            return texts.how_to_search()
+        return await _page(session, context, actor_id, grants, typed, search_id, page, message_id)
+    member_id = data.int_arg(0)
+    member = None
+    if member_id is not None:
+        member = await application_in_scope(session, scope_of(grants), member_id)
+    if member is None or data.action not in ("card", "phone"):
+        await audit.record(
+            session,
+            at=context.clock.now(),
+            actor_id=actor_id,
+            action="search.refused",
+            detail={"action": data.action, "has_role": True},
+        )
+        return texts.not_found()
+    reveal = data.action == "phone"
+    action = "read.phone_revealed" if reveal else "read.member_card"
+    await _record_reads(session, context, actor_id, grants, action, [member])
+    history = await audit.history_of(session, member.id)
+    return texts.card(context.services, member, history, phone_shown=reveal)
+
+
+async def _page(
+    session: AsyncSession,
+    context: BotContext,
+    actor_id: int,
+    grants: list[Grant],
+    typed: str,
+    search_id: int,
+    page: int,
+    edit_message_id: int | None,
+) -> Reply:
+    scope, query = scope_of(grants), read_query(typed)
+    size = texts.PAGE_SIZE
+    members, total = await search_members(session, scope, query, limit=size, offset=page * size)
+    if not members and total:  # past the end: the last page
+        page = (total - 1) // size
+        members, total = await search_members(session, scope, query, limit=size, offset=page * size)
+    await _record_reads(session, context, actor_id, grants, "read.search_result", members)
+    return texts.results(context.services, members, total, page, search_id, edit_message_id)
+
+
+async def _record_reads(
+    session: AsyncSession,
+    context: BotContext,
+    actor_id: int,
+    grants: list[Grant],
+    action: str,
+    members: list[Member],
+) -> None:
+    places = context.places
+    reads = [
+        (
+            m.id,
+            covering_grant(
+                grants,
+                municipality_id=m.municipality_id,
+                county_id=places[m.municipality_id].county_id,
+            ),
+        )
+        for m in members
+    ]
+    await audit.record_reads(
+        session, at=context.clock.now(), actor_id=actor_id, action=action, reads=reads
+    )
