@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", help="the PNG file to write (default: the link's code, korce.png)")
     qr.add_argument("--bot-username", help="the bot's @username, if the bot has never run")
 
+    from bot.export_cli import add_command as add_export_command
+
+    add_export_command(commands)
+
     commands.add_parser("roles", help="list active roles", description="List active roles.")
     role = commands.add_parser("role", help="change a role", description="Change a role.")
     role_commands = role.add_subparsers(dest="role_command", metavar="ACTION", required=True)

@@ -25,6 +25,7 @@ from domain.registration.buttons import PREFIX as BUTTON_PREFIX
 from handlers import (
     chair,
     common,
+    export,
     invites,
     my_data,
     qr,
@@ -57,6 +58,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "delete": my_data.delete_command,
         "privacy": my_data.privacy_command,
         "search": search.search_command,
+        "export": export.export_command,
         "language": common.language_command,
         "help": common.help_command,
         "list": registration.pick_from_list,
@@ -85,6 +87,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(export.on_button, pattern=rf"^{export.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

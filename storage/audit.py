@@ -62,6 +62,7 @@ READ_ACTIONS = (
     "read.search_result",
     "read.member_card",
     "read.phone_revealed",
+    "read.export",
 )
 
 

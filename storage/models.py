@@ -395,6 +395,25 @@ class SavedSearch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Export(Base):
+    """One export of individuals: its id is printed in every row of the file (a
+    watermark), and the row says who took what, why and who approved it (four eyes for a
+    national export in the chat). status: requested → approved | refused → done."""
+
+    __tablename__ = "export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None: the CLI
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    purpose: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    approved_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class Setting(Base):
     """Small key/value facts the bot keeps about itself (e.g. the bot's username)."""
 

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     retention_decided_days: int = Field(default=90, ge=1)
     retention_draft_days: int = Field(default=30, ge=1)
     retention_check_hours: float = Field(default=24, gt=0)
+    # The most rows one export in the chat may carry (design §8: capped); bigger ones are
+    # taken on the server with `regjistri export`.
+    export_max_rows: int = Field(default=20_000, ge=1)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 
