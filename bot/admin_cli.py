@@ -46,6 +46,10 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
             return await _qr(settings, database, args)
         if args.command == "roles":
             return await _roles(database)
+        if args.command == "audit":
+            from bot.audit_cli import run as run_audit
+
+            return await run_audit(database, args)
         if args.command == "export":
             from bot.export_cli import run as run_export
 

@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.geography import list_places
 from storage.models import Setting
 from storage.roles import active_roles, sync_config_admins
+from usecases.alerts import check as check_alerts
 from usecases.config import Settings
 from usecases.reminders import run_reminders
 from usecases.retention import sweep
@@ -130,6 +131,12 @@ async def on_start(application: RegjistriApplication) -> None:
             _purge_job, interval=timedelta(hours=1), first=60, name="inbox-purge"
         )
         application.job_queue.run_repeating(
+            _alerts_job,
+            interval=timedelta(seconds=services.settings.alert_check_seconds),
+            first=30,
+            name="alerts",
+        )
+        application.job_queue.run_repeating(
             _retention_job,
             interval=timedelta(hours=services.settings.retention_check_hours),
             first=120,
@@ -140,6 +147,11 @@ async def on_start(application: RegjistriApplication) -> None:
 async def _reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert isinstance(context, BotContext)
     await run_reminders(context.services)
+
+
+async def _alerts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert isinstance(context, BotContext)
+    await check_alerts(context.services)
 
 
 async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.export_cli import add_command as add_export_command
 
     add_export_command(commands)
+    from bot.audit_cli import add_command as add_audit_command
+
+    add_audit_command(commands)
 
     commands.add_parser("roles", help="list active roles", description="List active roles.")
     role = commands.add_parser("role", help="change a role", description="Change a role.")

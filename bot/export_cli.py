@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.cli_places import pick_county, pick_municipality
 from domain.permissions import Scope
 from domain.places import Place
 from storage import audit
@@ -39,20 +40,18 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def _scope(places: list[Place], text: str) -> Scope | None:
-    from bot.admin_cli import _pick_county, _pick_municipality
-
     kind, _, name = text.partition(":")
     if kind == "national" and not name:
         return Scope(national=True, county_ids=frozenset(), municipality_ids=frozenset())
     if kind == "county" and name:
-        county = _pick_county(places, name)
+        county = pick_county(places, name)
         if county is None:
             return None
         return Scope(
             national=False, county_ids=frozenset({county[0]}), municipality_ids=frozenset()
         )
     if kind == "municipality" and name:
-        place = _pick_municipality(places, name)
+        place = pick_municipality(places, name)
         if place is None:
             return None
         return Scope(national=False, county_ids=frozenset(), municipality_ids=frozenset({place.id}))

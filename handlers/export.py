@@ -273,7 +273,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 session,
                 at=now,
                 actor_id=press.user.id,
-                action="export.approved" if decided.status == "approved" else "export.refused",
+                action="export.approved" if decided.status == "approved" else "export.declined",
                 subject_kind="export",
                 subject_id=decided.id,
             )

@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from domain.registration.buttons import PREFIX as BUTTON_PREFIX
 from handlers import (
+    audit_view,
     chair,
     common,
     export,
@@ -59,6 +60,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "privacy": my_data.privacy_command,
         "search": search.search_command,
         "export": export.export_command,
+        "audit": audit_view.audit_command,
         "language": common.language_command,
         "help": common.help_command,
         "list": registration.pick_from_list,
@@ -88,6 +90,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(export.on_button, pattern=rf"^{export.PREFIX}:"))
+    application.add_handler(
+        CallbackQueryHandler(audit_view.on_button, pattern=rf"^{audit_view.PREFIX}:")
+    )
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))

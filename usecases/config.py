@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # The most rows one export in the chat may carry (design §8: capped); bigger ones are
     # taken on the server with `regjistri export`.
     export_max_rows: int = Field(default=20_000, ge=1)
+    # Alerts to national admins (design §8): an officer who reads more than
+    # ALERT_READS_THRESHOLD member records, or is refused more than
+    # ALERT_REFUSED_THRESHOLD times, within ALERT_WINDOW_MINUTES.
+    alert_reads_threshold: int = Field(default=300, ge=1)
+    alert_refused_threshold: int = Field(default=10, ge=1)
+    alert_window_minutes: float = Field(default=60, gt=0)
+    alert_check_seconds: float = Field(default=60, gt=0)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 
