@@ -16,7 +16,7 @@ from domain.places import MunicipalityMatcher, Place
 from handlers.turn import current_update, note_queued
 from storage import inbox, outbox
 from storage.drafts import ERASED_PERSONAL_DATA
-from storage.models import Account
+from storage.turn import read_turn
 from usecases.config import Settings
 from usecases.services import Services
 
@@ -94,7 +94,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     async def _adopt_language(self, session: AsyncSession, *, writable: bool) -> None:
         if self.actor_id is None:
             return
-        account = await session.get(Account, self.actor_id)
+        # The account, the draft and the wait for a reason in one statement; the handler's
+        # storage calls find them in the session (storage/turn.py).
+        account = (await read_turn(session, self.actor_id)).account
         if account is None:
             return
         set_language(account.language)
