@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from telegram import Update
@@ -31,6 +32,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bot.runtime import Runner
 from emulator import BotApiEmulator, EmulatedUser
 from handlers.turn import current_update
+from storage.db import ON_LOOP_AIOSQLITE, OnLoopConnection
 from usecases.config import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -118,7 +120,24 @@ async def bench_regjistri(
             if current_update.get() is not None:
                 counted.in_turns += 1
 
-        event.listen(runner.database.engine.sync_engine, "before_cursor_execute", count)
+        def trace(statement: str) -> None:
+            # The driver's own COMMIT is left out, as SQLAlchemy's count never saw it.
+            if statement not in ("COMMIT", "ROLLBACK") and not statement.startswith("--"):
+                count()
+
+        def on_connect(dbapi_connection: Any, _record: object) -> None:
+            driver = getattr(dbapi_connection, "driver_connection", None)
+            if isinstance(driver, OnLoopConnection):
+                driver._conn.set_trace_callback(trace)
+
+        engine = runner.database.engine.sync_engine
+        if engine.dialect.dbapi is ON_LOOP_AIOSQLITE:
+            # Statements on the event loop's thread, some of them prepared SQL run on the
+            # sqlite3 connection itself (storage/db.py): SQLite's own trace sees them all.
+            event.listen(engine, "connect", on_connect)
+            await runner.database.engine.dispose()  # connect again, traced
+        else:
+            event.listen(engine, "before_cursor_execute", count)
         users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
         latencies: list[float] = []
         if counted.profile is not None:

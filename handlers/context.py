@@ -15,6 +15,7 @@ from domain.i18n import set_language
 from domain.places import MunicipalityMatcher, Place
 from handlers.turn import current_update, note_queued
 from storage import inbox, outbox
+from storage.accounts import mark_reachable
 from storage.drafts import ERASED_PERSONAL_DATA
 from storage.turn import read_turn
 from usecases.config import Settings
@@ -96,13 +97,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             return
         # The account, the draft and the wait for a reason in one statement; the handler's
         # storage calls find them in the session (storage/turn.py).
-        account = (await read_turn(session, self.actor_id)).account
-        if account is None:
+        turn = await read_turn(session, self.actor_id)
+        if turn.language is None:
             return
-        set_language(account.language)
-        if writable and account.unreachable_at is not None:
+        set_language(turn.language)
+        if writable and turn.unreachable_since is not None:
             # They write to the bot again, so they unblocked it: deliver to them again.
-            account.unreachable_at = None
+            await mark_reachable(session, self.actor_id)
 
     @property
     def services(self) -> Services:

@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import aiosqlite
-from sqlalchemy import event
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
+from sqlalchemy import Column, event
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi, SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -54,9 +54,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from storage.turn import TurnSession
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +154,100 @@ ON_LOOP_AIOSQLITE: Final = AsyncAdapt_aiosqlite_dbapi(
     types.SimpleNamespace(**{**vars(aiosqlite), "connect": _on_loop_connect}),  # type: ignore[arg-type]
     sqlite3,
 )
+
+
+#: `session.info` key: the (class, primary key) pairs known to be missing in this transaction
+#: (storage/turn.py read them).
+MISSING_ROWS: Final = "missing_rows"
+#: `session.info` key: telegram id -> the registration draft as the turn read it (or None),
+#: kept in step by storage/drafts.py; anything else that adds or deletes drops it.
+TURN_DRAFTS: Final = "turn_drafts"
+
+
+class TurnSession(Session):
+    """A session that answers what the turn's one read found (storage/turn.py) without a
+    query: a row found missing stays missing until the session adds or deletes something."""
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        missing = self.info.get(MISSING_ROWS)
+        if (
+            missing
+            and (entity, ident) in missing
+            # A plain lookup (AsyncSession.get passes its defaults along): not a lock or a
+            # refresh, which must ask the database.
+            and kwargs.get("with_for_update") is None
+            and not kwargs.get("populate_existing")
+            and not kwargs.get("options")
+        ):
+            return None
+        return super().get(entity, ident, **kwargs)
+
+    def add(self, instance: object, _warn: bool = True) -> None:
+        self._forget_turn()
+        super().add(instance, _warn=_warn)
+
+    def merge(self, instance: Any, **kwargs: Any) -> Any:
+        self._forget_turn()
+        return super().merge(instance, **kwargs)
+
+    def delete(self, instance: object) -> None:
+        self._forget_turn()
+        super().delete(instance)
+
+    def _forget_turn(self) -> None:
+        # A row added may be one found missing, a draft deleted one the turn read.
+        self.info.pop(MISSING_ROWS, None)
+        self.info.pop(TURN_DRAFTS, None)
+
+
+#: `session.info` key: the sqlite3 connection of the session's transaction (`sqlite_connection`).
+_SQLITE_CONNECTION: Final = "sqlite3_connection"
+_SQLITE_DIALECT: Final = SQLiteDialect_aiosqlite()
+
+
+async def sqlite_connection(session: AsyncSession) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a SQLite session's transaction; None on another backend.
+
+    For the few statements every update runs (storage/turn.py, drafts, the inbox mark): a
+    prepared SQL string on it costs microseconds where the ORM's execution path costs a
+    good part of a millisecond (bench/registration.py --profile). Same connection, same
+    transaction: they commit or roll back with everything else. They do not autoflush the
+    session, so callers use it only where no pending ORM change concerns their rows.
+    """
+    sync_session = session.sync_session
+    transaction = sync_session.get_transaction()
+    cached = session.info.get(_SQLITE_CONNECTION)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
+    bind = session.bind
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not isinstance(driver, OnLoopConnection):
+        return None
+    raw = driver._conn
+    session.info[_SQLITE_CONNECTION] = (sync_session.get_transaction(), raw)
+    return raw
+
+
+@functools.cache
+def sqlite_bind(column: Column[Any]) -> Callable[[Any], Any]:
+    """How SQLAlchemy turns a Python value into this column's SQLite value (types included:
+    dates, aware UTC datetimes, JSON, booleans), for statements run on `sqlite_connection`."""
+    processor = column.type.dialect_impl(_SQLITE_DIALECT).bind_processor(_SQLITE_DIALECT)
+    return processor if processor is not None else _same
+
+
+@functools.cache
+def sqlite_result(column: Column[Any]) -> Callable[[Any], Any]:
+    """How SQLAlchemy turns this column's SQLite value back into the Python value."""
+    processor = column.type.dialect_impl(_SQLITE_DIALECT).result_processor(_SQLITE_DIALECT, None)
+    return processor if processor is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def is_sqlite_url(url: str | URL) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import sqlite_bind, sqlite_connection
 from storage.models import InboxUpdate
 
 
@@ -47,8 +48,18 @@ async def unprocessed(session: AsyncSession) -> list[InboxUpdate]:
     return list((await session.scalars(query)).all())
 
 
+_C = InboxUpdate.__table__.c
+_SQLITE_MARK: Final = "UPDATE inbox_update SET processed_at = ?, payload = ? WHERE update_id = ?"
+
+
 async def mark_processed(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
     """Done: keep the id (for de-duplication) but drop the payload, which holds personal data."""
+    raw = await sqlite_connection(session)
+    if raw is not None:
+        # Every update's transaction ends with this: a prepared statement (storage/db.py).
+        at, empty = sqlite_bind(_C.processed_at)(now), sqlite_bind(_C.payload)({})
+        raw.executemany(_SQLITE_MARK, [(at, empty, update_id) for update_id in update_ids])
+        return
     await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.update_id.in_(update_ids))

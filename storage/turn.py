@@ -3,34 +3,36 @@
 Every update read the person's account (their language), then, depending on the handler,
 the wait for a rejection's reason and the registration draft: one statement each, three
 round trips through the driver and the ORM before anything happened (bench/registration.py:
-a registration step was 8 statements). `read_turn` reads the three rows in one statement
-(LEFT JOINs from the actor's id) and leaves them in the session, so the storage functions
-that ask for them later (`session.get`) are answered without a statement:
+a registration step was 6 statements in its turn). `read_turn` reads the three rows in one
+statement (LEFT JOINs from the actor's id) and leaves what it found in the session, so the
+storage functions that ask later are answered without a statement:
 
-- a row that exists is in the session's identity map, held for the transaction (the map
-  holds rows weakly);
-- a row that does not is remembered as missing (`TurnSession`), until the session adds an
-  object, after which a lookup asks the database again.
+- the draft, as the dialogue's `Draft` value (`storage.drafts.load_draft` takes it from
+  there, `save_draft` keeps it in step);
+- a row that does not exist is remembered as missing (`storage.db.TurnSession`), until the
+  session adds or deletes something, after which a lookup asks the database again.
+
+On SQLite it is a prepared SQL string on the transaction's own connection (no ORM loading:
+that cost most of a millisecond per update, bench/registration.py --profile); on another
+backend the same read goes through the ORM, which also puts the rows in the identity map.
 
 Nothing is kept beyond the transaction: the next update reads again, so another process's
-writes (and a role or a draft changed by another update) are always seen.
+writes (and a draft or a wait changed by another update) are always seen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import datetime
+from typing import Final
 
 from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from domain.registration.state import Draft
+from storage.db import MISSING_ROWS, TURN_DRAFTS, sqlite_connection, sqlite_result
+from storage.drafts import HELD_ROWS, draft_value, draft_value_of
 from storage.models import Account, DecisionDraft, RegistrationDraft
-
-#: `session.info` key: the (class, primary key) pairs known to be missing in this transaction.
-MISSING_ROWS: Final = "missing_rows"
-#: `session.info` key: rows read for the transaction, held so the identity map keeps them.
-HELD_ROWS: Final = "held_rows"
 
 _ACTOR = select(bindparam("actor", type_=BigInteger).label("id")).subquery("actor")
 _TURN = (
@@ -41,52 +43,88 @@ _TURN = (
     .outerjoin(DecisionDraft, DecisionDraft.telegram_id == _ACTOR.c.id)
 )
 
+_SQLITE_TURN: Final = (
+    "SELECT a.telegram_id, a.language, a.unreachable_at,"
+    " d.telegram_id, d.step, d.full_name, d.birth_date, d.phone_e164, d.phone_verified,"
+    " d.municipality_id, d.editing, d.pending, w.telegram_id"
+    " FROM (SELECT ? AS id) AS me"
+    " LEFT JOIN account AS a ON a.telegram_id = me.id"
+    " LEFT JOIN registration_draft AS d ON d.telegram_id = me.id"
+    " LEFT JOIN decision_draft AS w ON w.telegram_id = me.id"
+)
+_DRAFT = RegistrationDraft.__table__.c
+_BIRTH_DATE = sqlite_result(_DRAFT.birth_date)
+_PENDING = sqlite_result(_DRAFT.pending)
+_UNREACHABLE = sqlite_result(Account.__table__.c.unreachable_at)
+
 
 @dataclass(frozen=True)
 class Turn:
-    """The actor's rows at the start of the update's transaction (None: there is none)."""
+    """The actor's rows at the start of the update's transaction."""
 
-    account: Account | None
-    draft: RegistrationDraft | None
-    reason_wait: DecisionDraft | None
-
-
-class TurnSession(Session):
-    """A session that answers `get` for rows `read_turn` found missing without a query."""
-
-    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
-        missing = self.info.get(MISSING_ROWS)
-        if (
-            missing
-            and (entity, ident) in missing
-            # A plain lookup (AsyncSession.get passes its defaults along): not a lock or a
-            # refresh, which must ask the database.
-            and kwargs.get("with_for_update") is None
-            and not kwargs.get("populate_existing")
-            and not kwargs.get("options")
-        ):
-            return None
-        return super().get(entity, ident, **kwargs)
-
-    def add(self, instance: object, _warn: bool = True) -> None:
-        # A row added may be one found missing: from now on, ask the database.
-        self.info.pop(MISSING_ROWS, None)
-        super().add(instance, _warn=_warn)
-
-    def merge(self, instance: Any, **kwargs: Any) -> Any:
-        self.info.pop(MISSING_ROWS, None)
-        return super().merge(instance, **kwargs)
+    language: str | None  # None: no account yet
+    unreachable_since: datetime | None
+    draft: Draft | None
+    waits_for_reason: bool
 
 
 async def read_turn(session: AsyncSession, telegram_id: int) -> Turn:
     """The actor's account, registration draft and wait for a reason, in one statement."""
-    row = (await session.execute(_TURN, {"actor": telegram_id})).one()
-    account, draft, waiting = row
-    held = session.info.setdefault(HELD_ROWS, [])
+    raw = await sqlite_connection(session)
+    if raw is None:
+        return await _read_turn_orm(session, telegram_id)
+    row = raw.execute(_SQLITE_TURN, (telegram_id,)).fetchone()
+    (account_id, language, unreachable, draft_id, step, full_name, birth_date, phone,
+     verified, municipality_id, editing, pending, wait_id) = row  # fmt: skip
+    draft = None
+    if draft_id is not None:
+        draft = draft_value(
+            step=step,
+            full_name=full_name,
+            birth_date=_BIRTH_DATE(birth_date),
+            phone_e164=phone,
+            phone_verified=verified,
+            municipality_id=municipality_id,
+            editing=editing,
+            pending=_PENDING(pending),
+        )
+    _remember(session, telegram_id, account_id is None, draft, draft_id is None, wait_id is None)
+    return Turn(
+        language if account_id is not None else None,
+        _UNREACHABLE(unreachable),
+        draft,
+        wait_id is not None,
+    )
+
+
+async def _read_turn_orm(session: AsyncSession, telegram_id: int) -> Turn:
+    account, row, waiting = (await session.execute(_TURN, {"actor": telegram_id})).one()
+    # The identity map holds rows weakly: held for the transaction, so lookups find them.
+    session.info.setdefault(HELD_ROWS, []).extend(r for r in (account, row, waiting) if r)
+    draft = draft_value_of(row) if row is not None else None
+    _remember(session, telegram_id, account is None, draft, row is None, waiting is None)
+    return Turn(
+        account.language if account is not None else None,
+        account.unreachable_at if account is not None else None,
+        draft,
+        waiting is not None,
+    )
+
+
+def _remember(
+    session: AsyncSession,
+    telegram_id: int,
+    no_account: bool,
+    draft: Draft | None,
+    no_draft: bool,
+    no_wait: bool,
+) -> None:
     missing = session.info.setdefault(MISSING_ROWS, set())
-    for kind, found in ((Account, account), (RegistrationDraft, draft), (DecisionDraft, waiting)):
-        if found is None:
+    for kind, absent in (
+        (Account, no_account),
+        (RegistrationDraft, no_draft),
+        (DecisionDraft, no_wait),
+    ):
+        if absent:
             missing.add((kind, telegram_id))
-        else:
-            held.append(found)
-    return Turn(account, draft, waiting)
+    session.info.setdefault(TURN_DRAFTS, {})[telegram_id] = draft
