@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -13,6 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import sqlite_bind, sqlite_connection
 from storage.models import InboxUpdate
 
+_C = InboxUpdate.__table__.c
+
+
+@functools.lru_cache(maxsize=128)
+def _sqlite_store(count: int) -> str:
+    rows = ", ".join(["(?, ?, ?, ?)"] * count)
+    return (
+        f"INSERT INTO inbox_update (update_id, chat_id, payload, received_at) VALUES {rows}"
+        " ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+    )
+
 
 async def store_new(
     session: AsyncSession, rows: list[tuple[int, int | None, dict[str, Any]]], now: datetime
@@ -23,6 +35,13 @@ async def store_new(
     """
     if not rows:
         return set()
+    raw = await sqlite_connection(session)
+    if raw is not None:
+        # Every batch: a prepared multi-row INSERT, not one compiled anew by SQLAlchemy for
+        # each batch size (bench/registration.py --profile: ~10 ms a batch).
+        payload, received = sqlite_bind(_C.payload), sqlite_bind(_C.received_at)(now)
+        values = [v for uid, chat, body in rows for v in (uid, chat, payload(body), received)]
+        return {uid for (uid,) in raw.execute(_sqlite_store(len(rows)), values).fetchall()}
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(InboxUpdate)
@@ -48,7 +67,6 @@ async def unprocessed(session: AsyncSession) -> list[InboxUpdate]:
     return list((await session.scalars(query)).all())
 
 
-_C = InboxUpdate.__table__.c
 _SQLITE_MARK: Final = "UPDATE inbox_update SET processed_at = ?, payload = ? WHERE update_id = ?"
 
 
