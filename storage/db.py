@@ -200,6 +200,14 @@ class TurnSession(Session):
         self.info.pop(TURN_DRAFTS, None)
 
 
+@event.listens_for(TurnSession, "after_transaction_end")
+def _turn_ends(session: Session, transaction: Any) -> None:
+    """What the turn read holds for its transaction only (a session used again reads anew)."""
+    if transaction.parent is None:
+        session.info.pop(MISSING_ROWS, None)
+        session.info.pop(TURN_DRAFTS, None)
+
+
 #: `session.info` key: the sqlite3 connection of the session's transaction (`sqlite_connection`).
 _SQLITE_CONNECTION: Final = "sqlite3_connection"
 _SQLITE_DIALECT: Final = SQLiteDialect_aiosqlite()
