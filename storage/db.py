@@ -56,6 +56,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +373,14 @@ def _install_sqlite_listeners(
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, OnLoopConnection):
+            # Straight to the driver: SQLAlchemy's execution path (a context, a cursor, a
+            # result) cost more than the statement, on every transaction.
+            await_(driver._execute(driver._conn.execute, begin))
+            return
+        connection.exec_driver_sql(begin)
 
 
 def _checkpoint_waiting(path: Path) -> None:

@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -356,11 +357,16 @@ async def test_sqlite_ddl_is_transactional(sqlite_db: Database) -> None:
 async def test_sqlite_writes_begin_immediate_and_reads_deferred(sqlite_db: Database) -> None:
     statements: list[str] = []
 
-    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+    def record(statement: str) -> None:
         if statement.startswith("BEGIN"):
             statements.append(statement)
 
-    event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
+    def trace(dbapi_connection: Any, _record: object) -> None:
+        # What SQLite itself ran (BEGIN goes to the driver directly, storage/db.py).
+        dbapi_connection.driver_connection._conn.set_trace_callback(record)
+
+    await sqlite_db.engine.dispose()
+    event.listen(sqlite_db.engine.sync_engine, "connect", trace)
     async with sqlite_db.write() as session:
         await session.execute(text("SELECT 1"))
     async with sqlite_db.read() as session:
