@@ -7,19 +7,23 @@ connection pool's bookkeeping and the response's streaming layers. aiohttp (alre
 dependency: the emulator's server) does the same request for less (measured in the same
 bench, see the commit). PTB supports this by design: a `BaseRequest` subclass.
 
-What PTB's HTTPXRequest does, this does too: parameters as a form (values JSON-encoded),
-files as multipart, PTB's own User-Agent, the timeouts of the call or the defaults given
-here, and failures mapped to PTB's errors — a timeout to `TimedOut`, any other transport
-failure to `NetworkError` — which the pacer and the outbox retry.
+What PTB's HTTPXRequest does, this does too, except that parameters go as a JSON body
+rather than a form (the Bot API takes both); files as multipart, PTB's own User-Agent, the
+timeouts of the call or the defaults given here, and failures mapped to PTB's errors — a
+timeout to `TimedOut`, any other transport failure to `NetworkError` — which the pacer and
+the outbox retry.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Final
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_JSON: Final = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -86,6 +90,7 @@ class AiohttpRequest(BaseRequest):
             sock_read=None if read is None else read + (write or 0.0),
         )
         data: Any = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
@@ -96,9 +101,14 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
             else:
-                data = request_data.json_parameters
+                # A JSON body, which the Bot API takes as well as a form: one json.dumps, where
+                # form-encoding quoted every character (~0.4 ms a call under the profiler).
+                data = json.dumps(request_data.parameters).encode()
+                headers = _JSON
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut from error
