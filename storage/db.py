@@ -48,6 +48,7 @@ import aiosqlite
 from sqlalchemy import Column, event
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi, SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -378,7 +379,12 @@ def _install_sqlite_listeners(
         if isinstance(driver, OnLoopConnection):
             # Straight to the driver: SQLAlchemy's execution path (a context, a cursor, a
             # result) cost more than the statement, on every transaction.
-            await_(driver._execute(driver._conn.execute, begin))
+            try:
+                await_(driver._execute(driver._conn.execute, begin))
+            except sqlite3.Error as error:
+                # As SQLAlchemy would have raised it ("database is locked" past the busy
+                # timeout is an OperationalError callers catch as SQLAlchemyError).
+                raise DBAPIError.instance(begin, None, error, sqlite3.Error) from error
             return
         connection.exec_driver_sql(begin)
 
