@@ -39,7 +39,7 @@ import os
 import sqlite3
 import stat
 import types
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -239,6 +239,19 @@ async def sqlite_connection(session: AsyncSession) -> sqlite3.Connection | None:
     raw = driver._conn
     session.info[_SQLITE_CONNECTION] = (sync_session.get_transaction(), raw)
     return raw
+
+
+def sqlite_run(
+    raw: sqlite3.Connection, sql: str, parameters: Sequence[Any], *, many: bool = False
+) -> sqlite3.Cursor:
+    """Run a prepared statement on `sqlite_connection`'s connection; a failure is raised as
+    SQLAlchemy raises it (callers catch SQLAlchemyError, e.g. the poller storing a batch)."""
+    try:
+        if many:
+            return raw.executemany(sql, parameters)
+        return raw.execute(sql, parameters)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True) from error
 
 
 @functools.cache

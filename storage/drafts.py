@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from domain.registration.state import Draft, parse_step
-from storage.db import TURN_DRAFTS, sqlite_bind, sqlite_connection
+from storage.db import TURN_DRAFTS, sqlite_bind, sqlite_connection, sqlite_run
 from storage.models import Consent, Member, RegistrationDraft
 
 NOTICE_VERSION = "2026-11"
@@ -112,7 +112,7 @@ async def save_draft(session: AsyncSession, telegram_id: int, draft: Draft, now:
             sqlite_bind(_C.updated_at)(now),
             telegram_id,
         )
-        if raw.execute(_SQLITE_SAVE, values).rowcount != 1:
+        if sqlite_run(raw, _SQLITE_SAVE, values).rowcount != 1:
             raise LookupError(f"no registration draft to save for {telegram_id}")
         session.info.setdefault(TURN_DRAFTS, {})[telegram_id] = draft
         return

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import sqlite_bind, sqlite_connection
+from storage.db import sqlite_bind, sqlite_connection, sqlite_run
 from storage.models import InboxUpdate
 
 _C = InboxUpdate.__table__.c
@@ -41,7 +41,7 @@ async def store_new(
         # each batch size (bench/registration.py --profile: ~10 ms a batch).
         payload, received = sqlite_bind(_C.payload), sqlite_bind(_C.received_at)(now)
         values = [v for uid, chat, body in rows for v in (uid, chat, payload(body), received)]
-        return {uid for (uid,) in raw.execute(_sqlite_store(len(rows)), values).fetchall()}
+        return {uid for (uid,) in sqlite_run(raw, _sqlite_store(len(rows)), values).fetchall()}
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(InboxUpdate)
@@ -76,7 +76,9 @@ async def mark_processed(session: AsyncSession, update_ids: list[int], now: date
     if raw is not None:
         # Every update's transaction ends with this: a prepared statement (storage/db.py).
         at, empty = sqlite_bind(_C.processed_at)(now), sqlite_bind(_C.payload)({})
-        raw.executemany(_SQLITE_MARK, [(at, empty, update_id) for update_id in update_ids])
+        sqlite_run(
+            raw, _SQLITE_MARK, [(at, empty, update_id) for update_id in update_ids], many=True
+        )
         return
     await session.execute(
         update(InboxUpdate)

@@ -30,7 +30,7 @@ from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Draft
-from storage.db import MISSING_ROWS, TURN_DRAFTS, sqlite_connection, sqlite_result
+from storage.db import MISSING_ROWS, TURN_DRAFTS, sqlite_connection, sqlite_result, sqlite_run
 from storage.drafts import HELD_ROWS, draft_value, draft_value_of
 from storage.models import Account, DecisionDraft, RegistrationDraft
 
@@ -73,7 +73,7 @@ async def read_turn(session: AsyncSession, telegram_id: int) -> Turn:
     raw = await sqlite_connection(session)
     if raw is None:
         return await _read_turn_orm(session, telegram_id)
-    row = raw.execute(_SQLITE_TURN, (telegram_id,)).fetchone()
+    row = sqlite_run(raw, _SQLITE_TURN, (telegram_id,)).fetchone()
     (account_id, language, unreachable, draft_id, step, full_name, birth_date, phone,
      verified, municipality_id, editing, pending, wait_id) = row  # fmt: skip
     draft = None
