@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import random
 import statistics
+import sys
+import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from telegram import Update
@@ -25,6 +31,8 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.runtime import Runner
 from emulator import BotApiEmulator, EmulatedUser
+from handlers.turn import current_update
+from storage.db import ON_LOOP_AIOSQLITE, OnLoopConnection
 from usecases.config import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -80,6 +88,11 @@ class Measure:
     elapsed: float = 0.0
     cpu: float = 0.0
     statements: int = 0
+    in_turns: int = 0  # of those, run inside an update's turn (not storing a batch, the outbox)
+    run: tuple[int, int] = (0, 0)  # both, at the end of the measured run
+    profile: cProfile.Profile | None = None
+    # Statements per update kind (a sequential run, one update at a time: `_count_kinds`).
+    kinds: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
 async def bench_regjistri(
@@ -104,18 +117,73 @@ async def bench_regjistri(
 
         def count(*_: object) -> None:
             counted.statements += 1
+            if current_update.get() is not None:
+                counted.in_turns += 1
 
-        event.listen(runner.database.engine.sync_engine, "before_cursor_execute", count)
+        def trace(statement: str) -> None:
+            # The driver's own COMMIT is left out, as SQLAlchemy's count never saw it.
+            if statement not in ("COMMIT", "ROLLBACK") and not statement.startswith("--"):
+                count()
+
+        def on_connect(dbapi_connection: Any, _record: object) -> None:
+            driver = getattr(dbapi_connection, "driver_connection", None)
+            if isinstance(driver, OnLoopConnection):
+                driver._conn.set_trace_callback(trace)
+
+        engine = runner.database.engine.sync_engine
+        if engine.dialect.dbapi is ON_LOOP_AIOSQLITE:
+            # Statements on the event loop's thread, some of them prepared SQL run on the
+            # sqlite3 connection itself (storage/db.py): SQLite's own trace sees them all.
+            event.listen(engine, "connect", on_connect)
+            await runner.database.engine.dispose()  # connect again, traced
+        else:
+            event.listen(engine, "before_cursor_execute", count)
         users = [emulator.user(100000 + i, first_name=f"M{i}") for i in range(members)]
         latencies: list[float] = []
+        if counted.profile is not None:
+            counted.profile.enable()
         cpu = time.process_time()
         start = time.perf_counter()
         await asyncio.gather(*(_register(u, i, latencies, think) for i, u in enumerate(users)))
         elapsed = time.perf_counter() - start
         counted.cpu, counted.elapsed = time.process_time() - cpu, elapsed
+        if counted.profile is not None:
+            counted.profile.disable()
+        counted.run = (counted.statements, counted.in_turns)
+        if measure is not None and not think:
+            await _count_kinds(emulator, counted, members)
         await runner.stop()
     await emulator.stop()
     return elapsed, latencies
+
+
+KINDS = ("/start", "consent", "name", "birth date", "phone", "municipality", "confirm")
+
+
+async def _count_kinds(emulator: BotApiEmulator, measure: Measure, offset: int) -> None:
+    """Statements per update kind: a few more members, one update at a time, nothing beside.
+
+    Counted: the statements made in the update's turn (its handler's transactions). Storing
+    the fetched batch in the inbox (2 statements a batch) and the outbox's own work are
+    outside it, and in the saturated figure.
+    """
+    for n in range(3):
+        user = emulator.user(200000 + offset + n, first_name=f"K{n}")
+        phone = f"+35568{3000000 + offset + n:07d}"
+        sends = (
+            lambda u=user: u.send("/start"),
+            lambda u=user: u.press("reg:v1:consent:yes"),
+            lambda u=user: u.send("Arben Hoxha"),
+            lambda u=user: u.send("5.3.1980"),
+            lambda u=user, p=phone: u.send(p),
+            lambda u=user: u.send("korce"),
+            lambda u=user: u.press("reg:v1:confirm"),
+        )
+        for kind, send in zip(KINDS, sends, strict=True):
+            before = measure.in_turns
+            await send()
+            await asyncio.sleep(0.5)  # answered and marked
+            measure.kinds[kind].append(measure.in_turns - before)
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -149,12 +217,16 @@ async def bench_echo(
             await user.receive(timeout=30)
             latencies.append(time.perf_counter() - start)
 
+    if measure is not None and measure.profile is not None:
+        measure.profile.enable()
     cpu = time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(chat(u) for u in users))
     elapsed = time.perf_counter() - start
     if measure is not None:
         measure.cpu, measure.elapsed = time.process_time() - cpu, elapsed
+        if measure.profile is not None:
+            measure.profile.disable()
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
@@ -192,9 +264,66 @@ def _report(
         print(
             f"CPU per update (bot + emulator, one process): regjistri {ours_cpu * 1000:.2f} ms, "
             f"echo {echo_cpu * 1000:.2f} ms ({ours_cpu / echo_cpu:.2f}x); "
-            f"SQL statements per update: {mine.statements / len(ours_lat):.1f}"
+            f"SQL statements per update: {mine.run[0] / len(ours_lat):.1f} "
+            f"({mine.run[1] / len(ours_lat):.1f} in its turn)"
         )
+        if mine.kinds:
+            print(
+                "SQL statements per update kind, in its turn (storing the batch and the outbox "
+                "aside): "
+                + ", ".join(f"{k} {statistics.median(v):g}" for k, v in mine.kinds.items())
+            )
     print()
+
+
+_STDLIB = sysconfig.get_paths()["stdlib"]
+_OURS = ("bot", "handlers", "usecases", "storage", "domain")
+
+
+def _package(filename: str) -> str:
+    """The package a profiled function belongs to, for the grouped profile."""
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins (C)"
+    path = Path(filename)
+    parts = path.parts
+    if "site-packages" in parts:
+        name = parts[parts.index("site-packages") + 1].split(".")[0]
+        return {"httpcore": "httpx", "h11": "httpx", "anyio": "httpx"}.get(name, name)
+    if filename.startswith(_STDLIB):
+        inner = Path(filename).relative_to(_STDLIB).parts
+        return "asyncio" if inner and inner[0] == "asyncio" else "stdlib"
+    for part in reversed(parts[:-1]):
+        if part in _OURS:
+            return "ours"
+        if part == "emulator":
+            return "emulator"
+        if part == "bench":
+            return "bench"
+    return "other"
+
+
+def _grouped(profile: cProfile.Profile, title: str) -> None:
+    """Own time (tottime) per package; C functions counted with the package calling them."""
+    stats = pstats.Stats(profile)
+    own: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        group = _package(filename)
+        if group == "builtins (C)" and callers:
+            # A builtin's time belongs to who calls it (json.loads from httpx is httpx's).
+            total = sum(c[2] for c in callers.values()) or 1.0
+            for (cfile, _l, _n), caller in callers.items():
+                own[_package(cfile)] += tottime * caller[2] / total
+            continue
+        own[group] += tottime
+    whole = sum(own.values()) or 1.0
+    print(f"{title}: own time by package ({whole:.1f} s profiled)")
+    for group, seconds in sorted(own.items(), key=lambda kv: -kv[1]):
+        print(f"  {group:<16}{seconds:>8.2f} s {100 * seconds / whole:>5.1f} %")
+
+
+def _top(profile: cProfile.Profile, limit: int) -> None:
+    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(limit)
 
 
 def main() -> None:
@@ -206,8 +335,22 @@ def main() -> None:
         default=2.0,
         help="mean pause (s) between a member's steps in the paced run",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the saturated runs (cProfile, this process: bot and emulator) and print "
+        "own time grouped by package",
+    )
+    parser.add_argument(
+        "--top", type=int, default=0, help="with --profile: the N hottest functions"
+    )
+    parser.add_argument("--no-paced", action="store_true", help="only the saturated run")
     args = parser.parse_args()
     mine, echo = Measure(), Measure()
+    if args.profile:
+        # CPU time of the event loop's thread, not wall time: waiting in epoll is not work.
+        mine.profile = cProfile.Profile(time.thread_time)
+        echo.profile = cProfile.Profile(time.thread_time)
     ours = asyncio.run(bench_regjistri(args.members, measure=mine))
     floor = asyncio.run(bench_echo(args.members, measure=echo))
     _report(
@@ -217,6 +360,14 @@ def main() -> None:
         floor,
         (mine, echo),
     )
+    if mine.profile is not None and echo.profile is not None:
+        _grouped(mine.profile, "regjistri")
+        _grouped(echo.profile, "PTB echo (floor)")
+        if args.top:
+            _top(mine.profile, args.top)
+        print()
+    if args.no_paced:
+        return
     ours = asyncio.run(bench_regjistri(args.members, args.think))
     floor = asyncio.run(bench_echo(args.members, args.think))
     _report(

@@ -24,6 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.application import LONG_POLL_SECONDS, build_application
 from bot.sending.outbox_sender import OutboxSender
+from bot.telegram_http import close_requests
 from domain.clock import Clock
 from domain.i18n import set_language
 from handlers.commands import set_default_commands
@@ -134,6 +135,7 @@ class Runner:
             if self.application.running:
                 await self.application.stop()
             await self.application.shutdown()
+            await close_requests(self.application.bot)
         await self.database.dispose()
 
     @property

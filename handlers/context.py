@@ -15,8 +15,9 @@ from domain.i18n import set_language
 from domain.places import MunicipalityMatcher, Place
 from handlers.turn import current_update, note_queued
 from storage import inbox, outbox
+from storage.accounts import mark_reachable
 from storage.drafts import ERASED_PERSONAL_DATA
-from storage.models import Account
+from storage.turn import read_turn
 from usecases.config import Settings
 from usecases.services import Services
 
@@ -94,13 +95,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     async def _adopt_language(self, session: AsyncSession, *, writable: bool) -> None:
         if self.actor_id is None:
             return
-        account = await session.get(Account, self.actor_id)
-        if account is None:
+        # The account, the draft and the wait for a reason in one statement; the handler's
+        # storage calls find them in the session (storage/turn.py).
+        turn = await read_turn(session, self.actor_id)
+        if turn.language is None:
             return
-        set_language(account.language)
-        if writable and account.unreachable_at is not None:
+        set_language(turn.language)
+        if writable and turn.unreachable_since is not None:
             # They write to the bot again, so they unblocked it: deliver to them again.
-            account.unreachable_at = None
+            await mark_reachable(session, self.actor_id)
 
     @property
     def services(self) -> Services:

@@ -51,3 +51,13 @@ async def mark_unreachable(session: AsyncSession, telegram_id: int, now: datetim
         .where(Account.telegram_id == telegram_id, Account.unreachable_at.is_(None))
         .values(unreachable_at=now)
     )
+
+
+async def mark_reachable(session: AsyncSession, telegram_id: int) -> None:
+    """They wrote to the bot again, so they unblocked it: deliver to them again."""
+    await session.execute(
+        update(Account)
+        .where(Account.telegram_id == telegram_id)
+        .values(unreachable_at=None)
+        .execution_options(synchronize_session=False)
+    )

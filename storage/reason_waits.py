@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import MISSING_ROWS
 from storage.models import DecisionDraft, InboxUpdate
 
 
@@ -85,6 +86,8 @@ async def clear_reason_wait(
     Deciding (or pressing on) one application must not drop a rejection of another that
     the decider is still typing the reason for.
     """
+    if (DecisionDraft, telegram_id) in session.info.get(MISSING_ROWS, ()):
+        return False  # the turn found none, and nothing was added since (storage/turn.py)
     query = delete(DecisionDraft).where(DecisionDraft.telegram_id == telegram_id)
     if member_id is not None:
         query = query.where(DecisionDraft.member_id == member_id)

@@ -207,6 +207,9 @@ async def test_a_reply_refused_past_its_deadline_is_delivered_later_by_the_outbo
     await member.send("/start")
     welcome = await wait_for(member, with_button("reg:v1:consent:yes"), 30)
     assert welcome.text
+    # The message is on screen before the sender records it as sent: wait for that record.
+    assert harness.runner is not None and harness.runner.outbox is not None
+    await harness.runner.outbox.drain()
     async with harness.database.read() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.ref_kind == "reply"))).all()
     assert [(r.chat_id, r.status) for r in rows] == [(member.id, "sent")]  # handed over, sent

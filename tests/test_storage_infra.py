@@ -10,11 +10,13 @@ import asyncio
 import csv
 import os
 import re
+import sqlite3
 import stat
 from collections import Counter
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, sqlite_file_path
 from storage.models import (
     Account,
     Base,
@@ -305,8 +307,41 @@ async def test_sqlite_pragmas_are_in_effect_for_reads_and_writes(sqlite_db: Data
             "journal_mode": "wal",
             "foreign_keys": 1,
             "synchronous": 2,  # FULL
-            "busy_timeout": 10_000,
+            # Statements run on the event loop and never sleep there: one that finds another
+            # process's lock waits in a worker thread (the next test).
+            "busy_timeout": 0,
         }
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_off_the_event_loop(
+    sqlite_db: Database,
+) -> None:
+    """Another process (here a plain connection) holds the write lock for a while: our write
+    waits for it with the busy timeout, and the event loop keeps running meanwhile."""
+    path = sqlite_file_path(sqlite_db.url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    releaser = asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    try:
+        async with sqlite_db.write() as session:
+            session.add(Account(telegram_id=77, created_at=datetime.now(UTC)))
+    finally:
+        releaser.cancel()
+        ticker.cancel()
+        other.close()
+    assert ticks >= 10, "the loop stood still while the write waited for the lock"
+    async with sqlite_db.read() as session:
+        assert await session.get(Account, 77) is not None
 
 
 async def test_sqlite_foreign_keys_are_enforced(sqlite_db: Database) -> None:
@@ -331,11 +366,16 @@ async def test_sqlite_ddl_is_transactional(sqlite_db: Database) -> None:
 async def test_sqlite_writes_begin_immediate_and_reads_deferred(sqlite_db: Database) -> None:
     statements: list[str] = []
 
-    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+    def record(statement: str) -> None:
         if statement.startswith("BEGIN"):
             statements.append(statement)
 
-    event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
+    def trace(dbapi_connection: Any, _record: object) -> None:
+        # What SQLite itself ran (BEGIN goes to the driver directly, storage/db.py).
+        dbapi_connection.driver_connection._conn.set_trace_callback(record)
+
+    await sqlite_db.engine.dispose()
+    event.listen(sqlite_db.engine.sync_engine, "connect", trace)
     async with sqlite_db.write() as session:
         await session.execute(text("SELECT 1"))
     async with sqlite_db.read() as session:

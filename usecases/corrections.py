@@ -33,6 +33,7 @@ from storage.applications import APPLICATION_REF
 from storage.members import verified_phone_in_use
 from storage.models import Account, Member
 from storage.reason_waits import acted_since
+from storage.turn import correcting_at_turn
 from usecases.notifications import (
     application_submitted,
     card_for,
@@ -99,6 +100,9 @@ async def waiting_field(
     session: AsyncSession, telegram_id: int, update_id: int | None
 ) -> Field | None:
     """The field whose new value this message is, if the wait is still live."""
+    known, field = correcting_at_turn(session, telegram_id)
+    if known and field is None:
+        return None  # most messages: the turn's read says nothing is being corrected
     account = await session.get(Account, telegram_id)
     if account is None or account.correcting is None:
         return None
