@@ -41,6 +41,7 @@ def _status(status: str) -> str:
         "approved": _("confirmed member"),
         "rejected": _("not accepted"),
         "withdrawn": _("withdrawn by you"),
+        "ended": _("membership ended"),
     }.get(status, status)
 
 

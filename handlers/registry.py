@@ -89,6 +89,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
+    application.add_handler(
+        CallbackQueryHandler(search.on_move_button, pattern=rf"^{search.MOVE_PREFIX}:")
+    )
     application.add_handler(CallbackQueryHandler(export.on_button, pattern=rf"^{export.PREFIX}:"))
     application.add_handler(
         CallbackQueryHandler(audit_view.on_button, pattern=rf"^{audit_view.PREFIX}:")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from domain.callbacks import CallbackData
+from domain.i18n import _
 from domain.permissions import Grant, covering_grant, scope_of
 from domain.search import read_query
 from handlers import search_texts as texts
@@ -23,8 +24,10 @@ from storage.applications import application_in_scope
 from storage.models import Member
 from storage.roles import active_grants
 from storage.search import save_search, saved_search, search_members
+from usecases import membership
 
 PREFIX = texts.PREFIX
+MOVE_PREFIX = membership.MOVE_PREFIX
 MAX_PAGE = 10_000
 
 
@@ -85,6 +88,8 @@ async def _press(
     member = None
     if member_id is not None:
         member = await application_in_scope(session, scope_of(grants), member_id)
+    if member is not None and data.action in MEMBERSHIP_ACTIONS:
+        return await _membership(session, context, actor_id, grants, member, data, message_id)
     if member is None or data.action not in ("card", "phone"):
         await audit.record(
             session,
@@ -98,7 +103,89 @@ async def _press(
     action = "read.phone_revealed" if reveal else "read.member_card"
     await _record_reads(session, context, actor_id, grants, action, [member])
     history = await audit.history_of(session, member.id)
-    return texts.card(context.services, member, history, phone_shown=reveal)
+    may_act = membership.may_act(grants, member, context.services)
+    return texts.card(context.services, member, history, phone_shown=reveal, may_act=may_act)
+
+
+MEMBERSHIP_ACTIONS = ("end", "endr", "move", "mvc", "mvm")
+
+
+async def _membership(
+    session: AsyncSession,
+    context: BotContext,
+    actor_id: int,
+    grants: list[Grant],
+    member: Member,
+    data: CallbackData,
+    message_id: int | None,
+) -> Reply:
+    """End a membership or move it: the member is in scope (checked), and re-checked here."""
+    services, now = context.services, context.clock.now()
+    if member.status != "approved" or not membership.may_act(grants, member, services):
+        return texts.not_found()
+    if data.action == "end":
+        return texts.end_reasons(member, message_id)
+    if data.action == "endr":
+        if await membership.end_membership(
+            session, services, member, actor_id, data.arg(1) or "", now
+        ):
+            return Reply(
+                _("Membership {number} has ended; the member was told.").format(
+                    number=member.membership_number or member.id
+                ),
+                None,
+                message_id,
+            )
+        return texts.not_found()
+    if data.action == "move":
+        return texts.counties(services, member, message_id)
+    if data.action == "mvc" and data.int_arg(1) is not None:
+        return texts.municipalities(services, member, data.int_arg(1) or 0, message_id)
+    target = data.int_arg(1)
+    if data.action == "mvm" and target is not None:
+        asked = await membership.ask_move(session, services, member, actor_id, target, now)
+        if asked:
+            return Reply(
+                _("Asked: the branch of {municipality} will accept or decline the move.").format(
+                    municipality=services.places[target].name
+                ),
+                None,
+                message_id,
+            )
+        return Reply(_("That move cannot be asked (nobody there to accept it)."), None, message_id)
+    return texts.not_found()
+
+
+async def on_move_button(update: Update, context: BotContext) -> None:
+    """The target branch accepts or declines a move (`mv:v1:ok|no:<member id>`)."""
+    press = await answer_press(update, membership.MOVE_PREFIX)
+    data = press.data
+    async with context.transaction() as session:
+        grants = await active_grants(session, press.user.id)
+        member_id = data.int_arg(0) if data is not None else None
+        member = await session.get(Member, member_id) if member_id is not None else None
+        done = False
+        if member is not None and data is not None and data.action in ("ok", "no"):
+            done = await membership.answer_move(
+                session,
+                context.services,
+                member,
+                press.user.id,
+                grants,
+                data.action == "ok",
+                context.clock.now(),
+            )
+        if not done:
+            await audit.record(
+                session,
+                at=context.clock.now(),
+                actor_id=press.user.id,
+                action="move.refused",
+            )
+            reply = Reply(_("This move is not yours to answer, or it was answered already."))
+        else:
+            reply = Reply(_("Done: your answer was recorded."), None, press.message_id)
+    await send_replies(context, press.chat_id, [reply])
 
 
 async def _page(

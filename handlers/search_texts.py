@@ -9,6 +9,7 @@ from domain.phones import display_phone, mask_phone
 from handlers.replies import Reply
 from storage.models import AuditEvent, Member
 from usecases.keyboards import inline
+from usecases.membership import END_REASONS
 from usecases.services import Services
 
 PREFIX = "srch"
@@ -19,6 +20,7 @@ STATUS = {
     "approved": N_("member"),
     "rejected": N_("not accepted"),
     "withdrawn": N_("withdrawn"),
+    "ended": N_("membership ended"),
 }
 
 EVENTS = {
@@ -27,6 +29,10 @@ EVENTS = {
     "decision.rejected": N_("rejected"),
     "application.withdrawn": N_("withdrawn by the member"),
     "data.corrected": N_("a detail corrected by the member"),
+    "membership.ended": N_("membership ended"),
+    "membership.move_asked": N_("a move asked"),
+    "membership.moved": N_("moved to another municipality"),
+    "membership.move_declined": N_("a move declined"),
 }
 
 
@@ -79,7 +85,12 @@ def results(
 
 
 def card(
-    services: Services, member: Member, history: list[AuditEvent], *, phone_shown: bool
+    services: Services,
+    member: Member,
+    history: list[AuditEvent],
+    *,
+    phone_shown: bool,
+    may_act: bool = False,
 ) -> Reply:
     place = services.places[member.municipality_id]
     phone = display_phone(member.phone_e164) if phone_shown else mask_phone(member.phone_e164)
@@ -113,10 +124,59 @@ def card(
             for event in history
             if event.action in EVENTS
         ]
-    markup = None
+    rows = []
     if not phone_shown:
-        markup = inline([[(_("📞 Show the whole number"), pack(PREFIX, "phone", member.id))]])
-    return Reply("\n".join(lines), markup)
+        rows.append([(_("📞 Show the whole number"), pack(PREFIX, "phone", member.id))])
+    if may_act and member.status == "approved":
+        rows.append(
+            [
+                (_("➡️ Move to another municipality"), pack(PREFIX, "move", member.id)),
+                (_("🚪 End the membership"), pack(PREFIX, "end", member.id)),
+            ]
+        )
+    if member.move_to_id is not None and member.move_to_id in services.places:
+        lines.append(
+            _("A move to {municipality} waits for that branch to accept.").format(
+                municipality=services.places[member.move_to_id].name
+            )
+        )
+    return Reply("\n".join(lines), inline(rows) if rows else None)
+
+
+def end_reasons(member: Member, edit_message_id: int | None) -> Reply:
+    rows = [
+        [(_(label), pack(PREFIX, "endr", member.id, code))] for code, label in END_REASONS.items()
+    ]
+    return Reply(
+        _("Why does membership {number} end? The member will be told.").format(
+            number=member.membership_number or member.id
+        ),
+        inline(rows),
+        edit_message_id,
+    )
+
+
+def counties(services: Services, member: Member, edit_message_id: int | None) -> Reply:
+    found = sorted({(p.county_name, p.county_id) for p in services.places.values()})
+    buttons = [(name, pack(PREFIX, "mvc", member.id, cid)) for name, cid in found]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Reply(_("To which county?"), inline(rows), edit_message_id)
+
+
+def municipalities(
+    services: Services, member: Member, county_id: int, edit_message_id: int | None
+) -> Reply:
+    places = sorted(
+        (
+            p
+            for p in services.places.values()
+            if p.county_id == county_id and p.id != member.municipality_id
+        ),
+        key=lambda p: p.name,
+    )
+    buttons = [(p.name, pack(PREFIX, "mvm", member.id, p.id)) for p in places]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Reply(_("To which municipality?"), inline(rows), edit_message_id)
 
 
 def not_found() -> Reply:

@@ -210,6 +210,9 @@ class Member(Base):
     # The name folded (lower case, no ë/ç, single spaces) for searching as people type it:
     # kept in step by the listener below, whoever writes the name.
     name_folded: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # A move to another municipality asked by an officer, waiting for that branch to accept.
+    move_to_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), nullable=True)
+    move_asked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 @event.listens_for(Member, "before_insert")

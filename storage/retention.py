@@ -12,7 +12,7 @@ from storage.models import Delivery, Member, RegistrationDraft
 from storage.outbox import FINAL
 
 #: Entries that are over: kept only for the retention period, then erased.
-CLOSED = ("rejected", "withdrawn")
+CLOSED = ("rejected", "withdrawn", "ended")
 
 
 async def closed_entries_before(session: AsyncSession, cutoff: datetime) -> list[Member]:

@@ -113,5 +113,4 @@ async def test_every_command_and_forged_button_stays_inside_each_scope(
 
 def _all_members():  # type: ignore[no-untyped-def]
 
-
     return select(Member)
