@@ -21,7 +21,7 @@ from storage.accounts import language_of as stored_language
 from storage.applications import APPLICATION_REF, application_in_scope
 from storage.members import entries_sharing_phone
 from storage.models import Member, Role
-from storage.roles import active_grants, holders
+from storage.roles import active_grants, grant_of, holders
 from usecases import bursts
 from usecases.keyboards import inline
 from usecases.services import Services
@@ -137,15 +137,23 @@ async def send_card(
     note: str | None,
     now: datetime,
     dedupe_key: str | None = None,
+    role: Role | None = None,
+    phone_shared: int | None = None,
 ) -> None:
     """Queue one decider's copy of the application, with the two buttons (or, in a burst,
-    bring their summary up to date instead)."""
+    bring their summary up to date instead).
+
+    `role` (the grant that brings the card) and `phone_shared` spare a query each when the
+    caller already has them: a submission sends the same application to several people.
+    """
     language = await language_of(session, services, recipient_id)
     if await bursts.folding(session, recipient_id, now):
         await bursts.refresh_summary(session, services, recipient_id, language, now)
         return
+    if phone_shared is None:
+        phone_shared = await entries_sharing_phone(session, member)
     with use_language(language):
-        card = await card_for(session, services, member, now)
+        card = application_card(services, member, now, phone_shared=phone_shared)
         text = f"{_(note)}\n\n{card}" if note else card
         markup = decision_buttons(member.id).to_dict()
     queued = await outbox.enqueue(
@@ -163,10 +171,9 @@ async def send_card(
         return  # they have this card already
     # A card is a read of the record, in the role that brings it (the member's "who looked").
     place = services.places[member.municipality_id]
+    grants = [grant_of(role)] if role is not None else await active_grants(session, recipient_id)
     grant = covering_grant(
-        await active_grants(session, recipient_id),
-        municipality_id=member.municipality_id,
-        county_id=place.county_id,
+        grants, municipality_id=member.municipality_id, county_id=place.county_id
     )
     await audit.record_reads(
         session, at=now, actor_id=recipient_id, action="read.card", reads=[(member.id, grant)]
@@ -181,11 +188,22 @@ async def application_submitted(
     now = services.clock.now()
     recipients = await deciders_for(session, member, services)
     note = None
-    chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
-    if recipients and not chairs:
+    # deciders_for returns the chairs when there are any: no second look-up for them.
+    if recipients and recipients[0].kind != RoleKind.CHAIR.value:
         note = N_("This municipality has no branch chair yet, so this application comes to you.")
-    for telegram_id in sorted({role.telegram_id for role in recipients}):
-        await send_card(session, services, member, telegram_id, note=note, now=now)
+    shared = await entries_sharing_phone(session, member)
+    by_person = {role.telegram_id: role for role in recipients}
+    for telegram_id in sorted(by_person):
+        await send_card(
+            session,
+            services,
+            member,
+            telegram_id,
+            note=note,
+            now=now,
+            role=by_person[telegram_id],
+            phone_shared=shared,
+        )
     return RoleKind(recipients[0].kind) if recipients else None
 
 
