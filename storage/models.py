@@ -77,6 +77,9 @@ class County(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     name_definite: Mapped[str] = mapped_column(String(64))
     iso_code: Mapped[str] = mapped_column(String(8), unique=True)
+    # 2023 census (INSTAT); the county totals are complete, so coverage per 1 000
+    # inhabitants is known for every county even where a municipality's is not.
+    population_2023: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Municipality(Base):
@@ -104,6 +107,16 @@ class Account(Base):
 
     telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8), default="sq")
+    __table_args__ = (
+        # /statistika counts the unreachable: few rows, found without reading every account.
+        Index(
+            "ix_account_unreachable",
+            "unreachable_at",
+            sqlite_where=text("unreachable_at IS NOT NULL"),
+            postgresql_where=text("unreachable_at IS NOT NULL"),
+        ),
+    )
+
     # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -186,6 +199,9 @@ class Member(Base):
         Index("ix_member_phone_e164", "phone_e164"),
         Index("ix_member_municipality_status", "municipality_id", "status"),
         Index("ix_member_status_submitted", "status", "submitted_at"),
+        # Weekly registrations of a municipality or a county (/statistika) read a range of
+        # submission times per municipality from this index alone.
+        Index("ix_member_municipality_submitted", "municipality_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
