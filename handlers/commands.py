@@ -54,6 +54,7 @@ COMMANDS: tuple[Command, ...] = (
         OFFICERS,
         aliases=("pritje",),
     ),
+    Command("statistika", "stats", N_("Figures and a chart of the register"), OFFICERS),
     Command("ftese", "invite", N_("Invite a branch chair or a coordinator"), frozenset({"admin"})),
     Command("qr", "qr", N_("Registration link and QR code"), OFFICERS, aliases=("lidhja",)),
     Command("anulo", "cancel", N_("Cancel what is in progress"), aliases=("anullo",)),

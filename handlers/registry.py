@@ -32,6 +32,7 @@ from handlers import (
     registration_buttons,
     registration_consent,
     rejection,
+    stats,
     status,
 )
 from handlers.commands import COMMANDS
@@ -61,6 +62,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "pending": chair.pending_command,
         "invite": invites.invite_command,
         "qr": qr.qr_command,
+        "stats": stats.stats_command,
     }
     assert {c.key for c in COMMANDS} == set(callbacks), "a command without a callback"
     for command in COMMANDS:
@@ -81,6 +83,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(chair.on_button, pattern=rf"^{chair.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(invites.on_button, pattern=rf"^{invites.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(stats.on_button, pattern=rf"^{stats.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
