@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from domain.figures import NATIONAL, Area, AreaKind
 from domain.permissions import Grant, RoleKind, Scope, scope_of
 from storage.db import Database
 from storage.figures import figures_in_scope
-from storage.models import Account, County, Member, Municipality
+from storage.models import Account, County, Member, MemberTally, Municipality
 
 # A Wednesday, 10:00 in Tirana (UTC+1 in winter).
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -217,3 +217,40 @@ async def test_an_empty_area_has_zero_figures(db: Database) -> None:
     assert figures is not None
     assert figures.total == 0 and figures.pending_oldest is None and figures.pending_median is None
     assert figures.unreachable == 0 and sum(count for _day, count in figures.weeks) == 0
+
+
+async def test_the_tally_follows_every_insert_decision_move_and_erasure(db: Database) -> None:
+    """The triggers keep member_tally equal to a count of the entries, whatever changes."""
+    korce, _pogradec, durres = await _seed(db)
+    async with db.write() as session:
+        # A decision, a move to another municipality, an erasure, a no-op update.
+        await session.execute(
+            update(Member).where(Member.telegram_id == 300_003).values(status="approved")
+        )
+        await session.execute(
+            update(Member).where(Member.telegram_id == 300_020).values(municipality_id=korce[0])
+        )
+        await session.execute(delete(Member).where(Member.telegram_id == 300_021))
+        await session.execute(
+            update(Member).where(Member.telegram_id == 300_022).values(full_name="Tjetër Emër")
+        )
+    async with db.read() as session:
+        counted = {
+            (m, s): n
+            for m, s, n in (
+                await session.execute(
+                    select(Member.municipality_id, Member.status, func.count()).group_by(
+                        Member.municipality_id, Member.status
+                    )
+                )
+            ).all()
+        }
+        tally = {
+            (t.municipality_id, t.status): t.entries
+            for t in (await session.scalars(select(MemberTally))).all()
+            if t.entries
+        }
+        figures = await figures_in_scope(session, ADMIN, NATIONAL, now=NOW)
+    assert tally == counted
+    assert counted[(korce[0], "approved")] == 5 and counted[(durres[0], "approved")] == 2
+    assert figures is not None and figures.approved == 3 + 1 + 1 + 2 + 2
