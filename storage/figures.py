@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import (
@@ -120,7 +120,9 @@ async def figures_in_scope(
         ),
         counts=dict(counts),
         population=_population(area, geo),
-        weeks=await _weeks(session, ids, now, weeks),
+        # Per municipality even for the country: each week is then a range of the
+        # (municipality_id, submitted_at) index per municipality, not a scan of it.
+        weeks=await _weeks(session, ids if ids is not None else sorted(geo.county_of), now, weeks),
         pending_oldest=oldest,
         pending_median=middle,
         unreachable=await _unreachable(session, ids),
@@ -186,14 +188,20 @@ async def _pending_ages(
 ) -> tuple[timedelta | None, timedelta | None]:
     """How long the oldest pending application has waited, and the median wait.
 
-    The median is read at its offset in submission order (one or two rows), not by
-    loading every pending application.
+    Both are read at their offset in submission order (one or two rows), not by loading
+    every pending application. For a list of municipalities the order is a UNION ALL of
+    each one's index range, which SQLite merges; `municipality_id IN (…)` instead read
+    every pending entry of the country in order (55 ms against 5 ms for a county).
     """
     if pending == 0:
         return None, None
-    ordered = _filtered(
-        select(Member.submitted_at).where(Member.status == "pending"), Member.municipality_id, ids
-    ).order_by(Member.submitted_at)
+    waiting = select(Member.submitted_at.label("at")).where(Member.status == "pending")
+    if ids is None:
+        ordered = waiting.order_by(Member.submitted_at)
+    else:
+        parts = union_all(*[waiting.where(Member.municipality_id == mid) for mid in ids])
+        union = parts.subquery()
+        ordered = select(union.c.at).order_by(union.c.at)
     oldest = await session.scalar(ordered.limit(1))
     middle_rows = list(
         (await session.scalars(ordered.offset((pending - 1) // 2).limit(2 - pending % 2))).all()
@@ -206,19 +214,36 @@ async def _pending_ages(
 async def _unreachable(session: AsyncSession, ids: list[int] | None) -> int:
     """Active entries (pending or approved) whose person blocked the bot.
 
-    Driven from the few unreachable accounts (a partial index), each matched to an active
-    entry of the place through a partial index: joining from the entries' side read the
-    entries of the whole place (3.3 s for the country at 1 000 000).
+    Driven from the few unreachable accounts (a partial index), each looked up in the
+    covering (telegram_id, status, municipality_id) index for its place: one pass whatever
+    the area (~35 ms for 20 000 unreachable of 1 000 000), where joining from the entries'
+    side read every entry of the place and took seconds for the country. The status test
+    is written `status || ''` so that SQLite does not prefer the partial unique index on
+    telegram_id, which is not covering (twice as slow); the places are grouped from a
+    materialized CTE, else SQLite looked each account up twice.
     """
-    entry = _filtered(
-        select(Member.id).where(
-            Member.telegram_id == Account.telegram_id, Member.status.in_(MEMBER_ACTIVE)
-        ),
-        Member.municipality_id,
-        ids,
+    place = (
+        select(Member.municipality_id)
+        .where(
+            Member.telegram_id == Account.telegram_id,
+            (Member.status + literal("")).in_(MEMBER_ACTIVE),
+        )
+        .limit(1)
+        .scalar_subquery()
     )
-    query = select(func.count()).where(Account.unreachable_at.is_not(None), entry.exists())
-    return int(await session.scalar(query) or 0)
+    blocked = (
+        select(place.label("place"))
+        .where(Account.unreachable_at.is_not(None))
+        .cte("blocked")
+        .prefix_with("MATERIALIZED")
+    )
+    query = select(blocked.c.place, func.count()).group_by(blocked.c.place)
+    wanted = None if ids is None else set(ids)
+    return sum(
+        int(count)
+        for municipality_id, count in (await session.execute(query)).all()
+        if municipality_id is not None and (wanted is None or municipality_id in wanted)
+    )
 
 
 def _rows(

@@ -12,7 +12,7 @@ status took ~120 ms on SQLite; the tally is read in under 1 ms (bench/register.p
 Indexes: weekly registrations per municipality (municipality_id, submitted_at); the
 pending of a place in submission order (municipality_id, status, submitted_at); the
 unreachable, from a partial index of the few accounts that blocked the bot, matched to
-their place by a partial (telegram_id, municipality_id) index of active entries.
+their place by a covering (telegram_id, status, municipality_id) index.
 
 Revision ID: f1a8c2e4b6d0
 Revises: e7b3c9d1a2f4
@@ -32,7 +32,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UNREACHABLE = "unreachable_at IS NOT NULL"
-ACTIVE = "status IN ('pending', 'approved')"
 
 # SQLite refuses a table alias in a trigger; unqualified, `entries` is the stored row's.
 _ADD = """INSERT INTO member_tally (municipality_id, status, entries)
@@ -98,16 +97,12 @@ def upgrade() -> None:
         ["municipality_id", "status", "submitted_at"],
     )
     op.create_index(
-        "ix_member_active_telegram_place",
-        "member",
-        ["telegram_id", "municipality_id"],
-        sqlite_where=sa.text(ACTIVE),
-        postgresql_where=sa.text(ACTIVE),
+        "ix_member_telegram_place", "member", ["telegram_id", "status", "municipality_id"]
     )
     op.create_index(
         "ix_account_unreachable",
         "account",
-        ["unreachable_at"],
+        ["unreachable_at", "telegram_id"],
         sqlite_where=sa.text(UNREACHABLE),
         postgresql_where=sa.text(UNREACHABLE),
     )
@@ -130,7 +125,7 @@ def _fill_county_populations() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_account_unreachable", table_name="account")
-    op.drop_index("ix_member_active_telegram_place", table_name="member")
+    op.drop_index("ix_member_telegram_place", table_name="member")
     op.drop_index("ix_member_municipality_status_submitted", table_name="member")
     op.drop_index("ix_member_municipality_submitted", table_name="member")
     op.execute("DROP TRIGGER IF EXISTS member_tally_update" + _on_member())
