@@ -51,6 +51,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     if kinds:
         lines.append(_("/pending — applications waiting for your decision"))
         lines.append(_("/qr — a municipality's registration link and QR code, to print or share"))
+        lines.append(_("/stats — figures and a chart of your part of the register"))
     if "admin" in kinds:
         lines.append(_("/invite — invite a branch chair or a coordinator, or revoke a role"))
     await send_replies(context, update.effective_chat.id, [Reply("\n".join(lines))])

@@ -35,6 +35,7 @@ from handlers import (
     registration_consent,
     rejection,
     search,
+    stats,
     status,
 )
 from handlers.commands import COMMANDS
@@ -67,6 +68,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "pending": chair.pending_command,
         "invite": invites.invite_command,
         "qr": qr.qr_command,
+        "stats": stats.stats_command,
     }
     assert {c.key for c in COMMANDS} == set(callbacks), "a command without a callback"
     for command in COMMANDS:
@@ -87,6 +89,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(chair.on_button, pattern=rf"^{chair.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(invites.on_button, pattern=rf"^{invites.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(qr.on_button, pattern=rf"^{qr.PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(stats.on_button, pattern=rf"^{stats.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(my_data.on_button, pattern=rf"^{my_data.PREFIX}:"))
     application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
     application.add_handler(

@@ -4,30 +4,34 @@ batches from a server-side cursor and written as they come."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.permissions import Scope
 from storage.applications import in_scope
+from storage.db import sqlite_connection, sqlite_run
 from storage.models import Export, Member
 
 BATCH = 5000
 
+# Dates and times come as the database's text: converting 3 values a row to Python objects
+# and back to text was most of an export's time (measured: bench/register.py).
 COLUMNS = (
     Member.id,
     Member.full_name,
-    Member.birth_date,
+    cast(Member.birth_date, String).label("birth_date"),
     Member.phone_e164,
     Member.phone_verified,
     Member.municipality_id,
     Member.status,
     Member.membership_number,
-    Member.submitted_at,
-    Member.decided_at,
+    cast(Member.submitted_at, String).label("submitted_at"),
+    cast(Member.decided_at, String).label("decided_at"),
 )
 
 
@@ -55,14 +59,30 @@ async def count_in_scope(session: AsyncSession, scope: Scope) -> int:
 
 async def stream_rows(
     session: AsyncSession, scope: Scope, *, limit: int | None = None
-) -> AsyncIterator[Sequence[Row[Any]]]:
-    """The scope's members, by municipality then number, a batch at a time."""
-    query = in_scope(select(*COLUMNS), scope).order_by(Member.municipality_id, Member.id)
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
+    """The scope's members in COLUMNS order, oldest entry first, a batch at a time.
+
+    On SQLite the statement runs on the transaction's own sqlite3 connection and batches
+    come straight from its cursor: the ORM's result machinery cost more than the query
+    (bench/register.py: a national export went from ~26 000 to over 100 000 rows/s).
+    """
+    query = in_scope(select(*COLUMNS), scope).order_by(Member.id)
     if limit is not None:
         query = query.limit(limit)
+    raw = await sqlite_connection(session)
+    if raw is not None:
+        compiled = query.compile(
+            dialect=session.bind.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        names = compiled.positiontup or []
+        cursor = sqlite_run(raw, str(compiled), [compiled.params[name] for name in names])
+        while batch := cursor.fetchmany(BATCH):
+            yield batch
+            await asyncio.sleep(0)  # let replies through between batches
+        return
     result = await session.stream(query.execution_options(yield_per=BATCH))
-    async for batch in result.partitions(BATCH):
-        yield batch
+    async for partition in result.partitions(BATCH):
+        yield partition
 
 
 async def start_export(

@@ -80,6 +80,9 @@ class County(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     name_definite: Mapped[str] = mapped_column(String(64))
     iso_code: Mapped[str] = mapped_column(String(8), unique=True)
+    # 2023 census (INSTAT); the county totals are complete, so coverage per 1 000
+    # inhabitants is known for every county even where a municipality's is not.
+    population_2023: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Municipality(Base):
@@ -107,6 +110,18 @@ class Account(Base):
 
     telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8), default="sq")
+    __table_args__ = (
+        # /statistika counts the unreachable: few rows, found (with their ids, so the index
+        # covers the look-up) without reading every account.
+        Index(
+            "ix_account_unreachable",
+            "unreachable_at",
+            "telegram_id",
+            sqlite_where=text("unreachable_at IS NOT NULL"),
+            postgresql_where=text("unreachable_at IS NOT NULL"),
+        ),
+    )
+
     # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -190,6 +205,15 @@ class Member(Base):
         Index("ix_member_municipality_status", "municipality_id", "status"),
         Index("ix_member_status_submitted", "status", "submitted_at"),
         Index("ix_member_municipality_name", "municipality_id", "name_folded"),
+        # /statistika: weekly registrations of a municipality or a county are counted per
+        # range of submission times from the first index alone; the pending of a place in
+        # submission order (oldest, median) from the second; the unreachable are matched
+        # to their place from the third, which covers the look-up.
+        Index("ix_member_municipality_submitted", "municipality_id", "submitted_at"),
+        Index(
+            "ix_member_municipality_status_submitted", "municipality_id", "status", "submitted_at"
+        ),
+        Index("ix_member_telegram_place", "telegram_id", "status", "municipality_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -219,6 +243,22 @@ class Member(Base):
 @event.listens_for(Member, "before_update")
 def _fold_name(_mapper: Any, _connection: Any, member: Member) -> None:
     member.name_folded = fold_name(member.full_name or "")
+
+
+class MemberTally(Base):
+    """How many entries each municipality has in each status, kept by the database itself.
+
+    Triggers on `member` (migration f1a8c2e4b6d0, SQLite and PostgreSQL) count every
+    insert, delete and change of status or municipality, whichever code makes it, so the
+    figures read at most 61 × 4 rows instead of counting 1 000 000 entries (bench/
+    register.py: the national count went from ~120 ms to under 1 ms). Counts only.
+    """
+
+    __tablename__ = "member_tally"
+
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MembershipCounter(Base):

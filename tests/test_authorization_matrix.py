@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from emulator.users import EmulatedUser
-from storage.models import Member
+from storage.models import Member, Municipality
 from tests.harness import ADMIN_ID, BotHarness
-from tests.test_chair_flow import apply, make_officer
+from tests.test_chair_flow import apply, entry, make_officer
 
 KORCE_NAME = "Arbën Hoxha"
 DURRES_NAME = "Mira Dervishi"
@@ -65,7 +65,21 @@ async def test_every_command_and_forged_button_stays_inside_each_scope(
         "coordinator of Durrës county": (durres_coordinator, {DURRES_NAME}),
         "admin": (admin, {KORCE_NAME, DURRES_NAME}),
     }
-    commands = ["/ne_pritje", "/kerko arben", "/kerko mira", "/eksporto", "/auditimi", "/ftese"]
+    commands = [
+        "/ne_pritje",
+        "/kerko arben",
+        "/kerko mira",
+        "/eksporto",
+        "/auditimi",
+        "/ftese",
+        "/statistika",
+    ]
+    durres_place = await entry(harness, durres_id)
+    assert durres_place is not None
+    async with harness.database.read() as session:
+        durres_county = await session.scalar(
+            select(Municipality.county_id).where(Municipality.id == durres_place.municipality_id)
+        )
     forged = [
         f"app:v1:approve:{korce_id}",
         f"app:v1:reject:{durres_id}",
@@ -83,6 +97,12 @@ async def test_every_command_and_forged_button_stays_inside_each_scope(
         "inv:v1:invites",
         "me:v1:looked",
         "me:v1:json",
+        "st:v1:n",
+        f"st:v1:m:{durres_place.municipality_id}",
+        f"st:v1:c:{durres_county}",
+        f"srch:v1:end:{korce_id}",
+        f"srch:v1:move:{durres_id}",
+        f"mv:v1:ok:{korce_id}",
     ]
 
     async def tries_everything(user: EmulatedUser) -> None:
