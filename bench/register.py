@@ -44,7 +44,7 @@ from domain.text import fold_name  # noqa: E402
 from handlers.stats_chart import render_png  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.figures import figures_in_scope  # noqa: E402
-from storage.models import Municipality  # noqa: E402
+from storage.models import Member, Municipality  # noqa: E402
 from storage.schema import upgrade  # noqa: E402
 from storage.search import search_members  # noqa: E402
 from usecases.exports import write_csv  # noqa: E402
@@ -304,11 +304,17 @@ async def measure_search_and_export(
     korce = scope_of([Grant(1, RoleKind.CHAIR, None, places["Korçë"])])
     tirane_county = scope_of([Grant(1, RoleKind.COORDINATOR, counties["Tiranë"], None)])
     print(f"\nname search, a page of 8 (target < {SEARCH_TARGET_MS:.0f} ms, median of {RUNS}):")
+    async with database.read() as session:
+        korce_phone = await session.scalar(
+            select(Member.phone_e164).where(Member.municipality_id == places["Korçë"]).limit(1)
+        )
+    assert korce_phone is not None
+    # The target is for a municipality (a chair's search); a county's is shown for scale.
     for label, scope, typed in (
-        ("municipality Korçë: «arben hox»", korce, "arben hox"),
         ("municipality Korçë: «shpresa»", korce, "shpresa"),
-        ("county Tiranë: «mimoza lala»", tirane_county, "mimoza lala"),
-        ("municipality Korçë: phone", korce, "069 000 0123"),
+        ("municipality Korçë: «rud»", korce, "rud"),
+        ("municipality Korçë: a phone", korce, "0" + korce_phone.removeprefix("+355")),
+        ("county Tiranë: «mimoza» (no target)", tirane_county, "mimoza"),
     ):
         query = read_query(typed)
 
@@ -317,7 +323,8 @@ async def measure_search_and_export(
                 return await search_members(session, scope, query, limit=8)
 
         ms, (_found, total) = await timed(search)  # type: ignore[misc]
-        print(f"  {label:36} {ms:7.1f} ms  {verdict(ms, SEARCH_TARGET_MS)}   ({total:,} found)")
+        mark = "" if "no target" in label else verdict(ms, SEARCH_TARGET_MS)
+        print(f"  {label:36} {ms:7.1f} ms  {mark:4}   ({total:,} found)")
 
     import tracemalloc
 
@@ -326,23 +333,37 @@ async def measure_search_and_export(
 
     async with database.read() as session:
         by_id = {place.id: place for place in await list_places(session)}
-    with tempfile.TemporaryDirectory() as folder:
-        out_path = Path(folder) / "export.csv"
-        tracemalloc.start()
+
+    async def export(scope, folder: str, traced: bool) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
+        """Rows, seconds and (when traced) the peak of Python's memory while writing."""
+        if traced:
+            tracemalloc.start()
         started = time.perf_counter()
         async with database.read() as session:
-            with out_path.open("w", encoding="utf-8-sig", newline="") as out:
-                rows = await write_csv(session, national, 1, out, by_id)
+            with (Path(folder) / "export.csv").open("w", encoding="utf-8-sig", newline="") as out:
+                rows = await write_csv(session, scope, 1, out, by_id)
         seconds = time.perf_counter() - started
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        size = out_path.stat().st_size / 2**20
+        peak = 0
+        if traced:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        return rows, seconds, peak
+
+    with tempfile.TemporaryDirectory() as folder:
+        rows, seconds, _peak = await export(national, folder, traced=False)
+        size = (Path(folder) / "export.csv").stat().st_size / 2**20
+        # Memory in passes of their own: tracing every allocation slows the writing.
+        county_rows, _s, county_peak = await export(tirane_county, folder, traced=True)
+        _rows, _s, national_peak = await export(national, folder, traced=True)
     rate = rows / seconds
     verdict_rows = "pass" if rate >= EXPORT_TARGET_ROWS_PER_S else "FAIL"
     print(
-        f"\nexport, national CSV (target >= {EXPORT_TARGET_ROWS_PER_S:,} rows/s, flat memory):\n"
+        f"\nexport, national CSV to a file (target >= {EXPORT_TARGET_ROWS_PER_S:,} rows/s, "
+        f"flat memory):\n"
         f"  {rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s  {verdict_rows}   "
-        f"({size:.0f} MiB file; peak Python memory {peak / 2**20:.1f} MiB)"
+        f"({size:.0f} MiB file)\n"
+        f"  peak Python memory: {county_rows:,} rows {county_peak / 2**20:.1f} MiB, "
+        f"{rows:,} rows {national_peak / 2**20:.1f} MiB"
     )
 
 
