@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,3 +81,14 @@ def covering_grant(grants: list[Grant], *, municipality_id: int, county_id: int)
             if grant.kind is kind and fits(grant):
                 return grant
     return None
+
+
+def reading_roles(
+    grants: list[Grant], entries: Iterable[tuple[int, int, int]]
+) -> list[tuple[int, Grant | None]]:
+    """For (entry id, municipality id, county id) triples: each entry with the grant it is
+    read in (the audit of reads, and the member's "who looked")."""
+    return [
+        (entry_id, covering_grant(grants, municipality_id=municipality_id, county_id=county_id))
+        for entry_id, municipality_id, county_id in entries
+    ]

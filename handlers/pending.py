@@ -13,7 +13,7 @@ from telegram import Update
 
 from domain.callbacks import pack
 from domain.i18n import _, format_count
-from domain.permissions import covering_grant, scope_of
+from domain.permissions import reading_roles, scope_of
 from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
 from storage import audit, outbox
@@ -102,17 +102,9 @@ async def _page_or_refusal(
     )
     # And each entry shown, with the role it was read in: the member's "who looked".
     places = context.places
-    reads = [
-        (
-            m.id,
-            covering_grant(
-                grants,
-                municipality_id=m.municipality_id,
-                county_id=places[m.municipality_id].county_id,
-            ),
-        )
-        for m in members
-    ]
+    reads = reading_roles(
+        grants, ((m.id, m.municipality_id, places[m.municipality_id].county_id) for m in members)
+    )
     await audit.record_reads(
         session, at=context.clock.now(), actor_id=user_id, action="read.pending_list", reads=reads
     )

@@ -14,7 +14,7 @@ from telegram import Update
 
 from domain.callbacks import CallbackData
 from domain.i18n import _
-from domain.permissions import Grant, covering_grant, scope_of
+from domain.permissions import Grant, reading_roles, scope_of
 from domain.search import read_query
 from handlers import search_texts as texts
 from handlers.context import BotContext
@@ -217,17 +217,9 @@ async def _record_reads(
     members: list[Member],
 ) -> None:
     places = context.places
-    reads = [
-        (
-            m.id,
-            covering_grant(
-                grants,
-                municipality_id=m.municipality_id,
-                county_id=places[m.municipality_id].county_id,
-            ),
-        )
-        for m in members
-    ]
+    reads = reading_roles(
+        grants, ((m.id, m.municipality_id, places[m.municipality_id].county_id) for m in members)
+    )
     await audit.record_reads(
         session, at=context.clock.now(), actor_id=actor_id, action=action, reads=reads
     )

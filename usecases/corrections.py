@@ -37,6 +37,7 @@ from storage.turn import correcting_at_turn
 from usecases.notifications import (
     application_submitted,
     card_for,
+    cards_left_without_data,
     decision_buttons,
     recount_for_place,
     still_covers,
@@ -269,25 +270,15 @@ async def move(
 async def _tell_old_deciders(
     session: AsyncSession, services: Services, member: Member, now: datetime
 ) -> None:
-    await outbox.cancel_for_ref(session, APPLICATION_REF, member.id, now=now)
     place = services.places[member.municipality_id]
-    for delivery in await outbox.deliveries_for(session, APPLICATION_REF, member.id):
-        if delivery.method != "sendMessage" or delivery.status not in (
-            outbox.SENT,
-            outbox.SENDING,
-        ):
-            continue
-        if not await still_covers(session, delivery.chat_id, member):
-            continue
-        language = await stored_language(
-            session, delivery.chat_id, services.settings.default_language
-        )
-        with use_language(language):
-            text = _(
-                "Application no. {id} (municipality of {municipality}) was moved to another "
-                "municipality by the applicant on {when}; its deciders have it now."
-            ).format(id=member.id, municipality=place.name, when=format_moment(now))
-        await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
+
+    def line() -> str:
+        return _(
+            "Application no. {id} (municipality of {municipality}) was moved to another "
+            "municipality by the applicant on {when}; its deciders have it now."
+        ).format(id=member.id, municipality=place.name, when=format_moment(now))
+
+    await cards_left_without_data(session, services, member, line, now)
 
 
 async def refresh_cards(

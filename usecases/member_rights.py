@@ -21,12 +21,16 @@ from domain.permissions import RoleKind
 from domain.privacy import NOTICE_VERSION
 from storage import audit, outbox
 from storage.accounts import language_of as stored_language
-from storage.applications import APPLICATION_REF
 from storage.audit import reads_of
 from storage.erasure import erase_account
 from storage.models import Account, AuditEvent, Consent, Member, RegistrationDraft
 from storage.roles import active_roles, holders
-from usecases.notifications import recount_for_place, still_covers
+from usecases.notifications import (
+    cards_left_without_data,
+    cards_say,
+    recount_for_place,
+    sent_cards,
+)
 from usecases.services import Services
 
 
@@ -94,34 +98,23 @@ async def withdraw(session: AsyncSession, services: Services, telegram_id: int) 
 async def _tell_deciders(
     session: AsyncSession, services: Services, member: Member, now: datetime, *, withdrawn: bool
 ) -> None:
-    """Cards not yet sent are dropped; sent ones are edited to a line without personal
-    data (and without buttons), for deciders who still cover the application."""
-    await outbox.cancel_for_ref(session, APPLICATION_REF, member.id, now=now)
+    """Cards not yet sent are dropped; sent ones say what happened, without personal data."""
     place = services.places[member.municipality_id]
-    for delivery in await outbox.deliveries_for(session, APPLICATION_REF, member.id):
-        if delivery.method != "sendMessage" or delivery.status not in (
-            outbox.SENT,
-            outbox.SENDING,
-        ):
-            continue
-        if not await still_covers(session, delivery.chat_id, member):
-            continue
-        language = await stored_language(
-            session, delivery.chat_id, services.settings.default_language
-        )
-        with use_language(language):
-            if withdrawn:
-                text = _(
-                    "Application no. {id} (municipality of {municipality}) was withdrawn by "
-                    "the applicant on {when}. There is nothing to decide."
-                )
-            else:
-                text = _(
-                    "Application no. {id} (municipality of {municipality}): the person "
-                    "deleted their data from the register on {when}."
-                )
-            text = text.format(id=member.id, municipality=place.name, when=format_moment(now))
-        await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
+
+    def line() -> str:
+        if withdrawn:
+            text = _(
+                "Application no. {id} (municipality of {municipality}) was withdrawn by "
+                "the applicant on {when}. There is nothing to decide."
+            )
+        else:
+            text = _(
+                "Application no. {id} (municipality of {municipality}): the person "
+                "deleted their data from the register on {when}."
+            )
+        return text.format(id=member.id, municipality=place.name, when=format_moment(now))
+
+    await cards_left_without_data(session, services, member, line, now)
 
 
 async def personal_record(session: AsyncSession, telegram_id: int) -> PersonalRecord:
@@ -252,40 +245,22 @@ async def erase(session: AsyncSession, services: Services, telegram_id: int) -> 
         if entry.status in ("pending", "approved"):
             told.append((entry, entry.status == "approved"))
     # Which cards to edit is read before the erasure blanks them.
-    cards = {
-        entry.id: [
-            d
-            for d in await outbox.deliveries_for(session, APPLICATION_REF, entry.id)
-            if d.method == "sendMessage" and d.status in (outbox.SENT, outbox.SENDING)
-        ]
-        for entry, _approved in told
-    }
+    cards = {entry.id: await sent_cards(session, entry) for entry, _approved in told}
     facts = [(e.id, e.municipality_id, e.membership_number, approved) for e, approved in told]
-    covering = {
-        (entry.id, d.chat_id): await still_covers(session, d.chat_id, entry)
-        for entry, _approved in told
-        for d in cards[entry.id]
-    }
     await erase_account(session, telegram_id, now)
     await audit.record(
         session, at=now, actor_id=telegram_id, action="data.erased", subject_kind="account"
     )
     for member_id, municipality_id, number, approved in facts:
         place = services.places[municipality_id]
-        for delivery in cards[member_id]:
-            if not covering[(member_id, delivery.chat_id)]:
-                continue
-            language = await stored_language(
-                session, delivery.chat_id, services.settings.default_language
-            )
-            with use_language(language):
-                text = _(
-                    "Application no. {id} (municipality of {municipality}): the person "
-                    "deleted their data from the register on {when}."
-                ).format(id=member_id, municipality=place.name, when=format_moment(now))
-            await outbox.enqueue_edit(
-                session, original_id=delivery.id, payload={"text": text}, now=now
-            )
+
+        def line(member_id: int = member_id, place_name: str = place.name) -> str:
+            return _(
+                "Application no. {id} (municipality of {municipality}): the person "
+                "deleted their data from the register on {when}."
+            ).format(id=member_id, municipality=place_name, when=format_moment(now))
+
+        await cards_say(session, services, cards[member_id], line, now)
         if approved:
             await _tell_chairs_member_left(session, services, municipality_id, number, now)
         await recount_for_place(session, services, municipality_id, now)

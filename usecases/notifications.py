@@ -6,6 +6,7 @@ that caused it, so "decided" and "the member will be told" commit together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from storage import audit, outbox
 from storage.accounts import language_of as stored_language
 from storage.applications import APPLICATION_REF, application_in_scope
 from storage.members import entries_sharing_phone
-from storage.models import Member, Role
+from storage.models import Delivery, Member, Role
 from storage.roles import active_grants, grant_of, holders
 from usecases import bursts
 from usecases.keyboards import inline
@@ -287,3 +288,42 @@ async def application_decided(
         dedupe_key=f"outcome:{member.id}",
         priority=2,
     )
+
+
+async def sent_cards(session: AsyncSession, member: Member) -> list[Delivery]:
+    """The deciders' copies of an application that were sent (or are being sent) to people
+    who still cover it: what a later change may edit."""
+    found = []
+    for delivery in await outbox.deliveries_for(session, APPLICATION, member.id):
+        if delivery.method != "sendMessage" or delivery.status not in (outbox.SENT, outbox.SENDING):
+            continue
+        if await still_covers(session, delivery.chat_id, member):
+            found.append(delivery)
+    return found
+
+
+async def cards_say(
+    session: AsyncSession,
+    services: Services,
+    cards: list[Delivery],
+    text_for: Callable[[], str],
+    now: datetime,
+) -> None:
+    """Edit each card to one line, without personal data or buttons, in its reader's
+    language (`text_for` is called inside it)."""
+    for delivery in cards:
+        with use_language(await language_of(session, services, delivery.chat_id)):
+            text = text_for()
+        await outbox.enqueue_edit(session, original_id=delivery.id, payload={"text": text}, now=now)
+
+
+async def cards_left_without_data(
+    session: AsyncSession,
+    services: Services,
+    member: Member,
+    text_for: Callable[[], str],
+    now: datetime,
+) -> None:
+    """Drop the cards not yet sent; edit the sent ones to `text_for`'s line."""
+    await outbox.cancel_for_ref(session, APPLICATION, member.id, now=now)
+    await cards_say(session, services, await sent_cards(session, member), text_for, now)
