@@ -26,6 +26,7 @@ from storage.geography import list_places
 from storage.models import Setting
 from storage.roles import active_roles, sync_config_admins
 from usecases.alerts import check as check_alerts
+from usecases.announcements import tick as announcements_tick
 from usecases.config import Settings
 from usecases.reminders import run_reminders
 from usecases.retention import sweep
@@ -94,6 +95,7 @@ def pacer_for(settings: Settings) -> Pacer:
         per_chat_interval=settings.send_per_chat_interval_seconds,
         per_chat_burst=settings.send_per_chat_burst,
         deadline=settings.reply_deadline_seconds,
+        paid_rate_per_second=settings.paid_broadcast_rate_per_second,
     )
 
 
@@ -149,6 +151,12 @@ async def on_start(application: RegjistriApplication) -> None:
             name="alerts",
         )
         application.job_queue.run_repeating(
+            _announcements_job,
+            interval=timedelta(seconds=services.settings.announcement_check_seconds),
+            first=1,
+            name="announcements",
+        )
+        application.job_queue.run_repeating(
             _retention_job,
             interval=timedelta(hours=services.settings.retention_check_hours),
             first=120,
@@ -164,6 +172,11 @@ async def _reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _alerts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert isinstance(context, BotContext)
     await check_alerts(context.services)
+
+
+async def _announcements_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert isinstance(context, BotContext)
+    await announcements_tick(context.services)
 
 
 async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:

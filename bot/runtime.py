@@ -101,6 +101,7 @@ class Runner:
             self.database,
             application.bot,
             max_attempts=self.settings.outbox_max_attempts,
+            concurrency=self.settings.outbox_concurrency,
         )
         application.services.wake_outbox = self.outbox.wake
         await application.start()

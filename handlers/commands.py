@@ -57,6 +57,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("kerko", "search", N_("Find a member by name or phone"), OFFICERS),
     Command("eksporto", "export", N_("The register as a file (CSV)"), OFFICERS),
     Command("auditimi", "audit", N_("Who did what (the audit)"), frozenset({"admin"})),
+    Command("njoftim", "announce", N_("Send an announcement to a structure"), OFFICERS),
+    Command("njoftimet", "announcements", N_("Recent announcements and their figures"), OFFICERS),
     Command("statistika", "stats", N_("Figures and a chart of the register"), OFFICERS),
     Command("ftese", "invite", N_("Invite a branch chair or a coordinator"), frozenset({"admin"})),
     Command("qr", "qr", N_("Registration link and QR code"), OFFICERS, aliases=("lidhja",)),

@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from domain.registration.buttons import PREFIX as BUTTON_PREFIX
 from handlers import (
+    announcements,
     audit_view,
     chair,
     common,
@@ -69,6 +70,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         "invite": invites.invite_command,
         "qr": qr.qr_command,
         "stats": stats.stats_command,
+        "announce": announcements.announce_command,
+        "announcements": announcements.announcements_command,
     }
     assert {c.key for c in COMMANDS} == set(callbacks), "a command without a callback"
     for command in COMMANDS:
@@ -94,6 +97,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(search.on_button, pattern=rf"^{search.PREFIX}:"))
     application.add_handler(
         CallbackQueryHandler(search.on_move_button, pattern=rf"^{search.MOVE_PREFIX}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(announcements.on_button, pattern=rf"^{announcements.PREFIX}:")
     )
     application.add_handler(CallbackQueryHandler(export.on_button, pattern=rf"^{export.PREFIX}:"))
     application.add_handler(

@@ -18,8 +18,8 @@ from telegram import ReplyKeyboardRemove, Update, User
 from domain.decisions import ReasonProblem, read_typed_reason
 from domain.i18n import _
 from domain.permissions import scope_of
+from handlers import announce_texts, announcements, my_data, registration
 from handlers import decision_texts as texts
-from handlers import my_data, registration
 from handlers.chair import already_decided, refuse
 from handlers.context import BotContext
 from handlers.replies import Reply, send_replies
@@ -63,9 +63,14 @@ async def message_then_registration(update: Update, context: BotContext) -> None
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None and update.effective_chat is not None
+    composed = None
     async with context.transaction() as session:
-        waiting = await live_wait(session, context, user.id)
-        if waiting is None:
+        # An officer's announcement being composed (the turn's read says so, for free).
+        composed = await announcements.typed(session, context, update)
+        waiting = None if composed is not None else await live_wait(session, context, user.id)
+        if composed is not None:
+            replies = []
+        elif waiting is None:
             # A detail of their entry being corrected (/te_dhenat), else, for most
             # messages, a member's answer, in this same transaction.
             corrected = await my_data.correction_answer(session, context, update)
@@ -76,6 +81,9 @@ async def message_then_registration(update: Update, context: BotContext) -> None
             )
         else:
             replies = await _reason(session, context, user, waiting, message.text)
+    if composed is not None:
+        await announcements.send_composed(context, update.effective_chat.id, composed)
+        return
     await send_replies(context, update.effective_chat.id, replies)
 
 
@@ -116,10 +124,16 @@ async def cancel_then_registration(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
     async with context.transaction() as session:
-        waiting = await live_wait(session, context, user.id)
+        announcing = await announcements.cancel_typing(session, user.id)
+        waiting = None if announcing else await live_wait(session, context, user.id)
         if waiting is not None:
             await clear_reason_wait(session, user.id)
-        correcting = waiting is None and await corrections.stop_waiting(session, user.id)
+        correcting = (
+            not announcing and waiting is None and await corrections.stop_waiting(session, user.id)
+        )
+    if announcing:
+        await send_replies(context, update.effective_chat.id, [announce_texts.cancelled()])
+        return
     if correcting:
         await send_replies(
             context,

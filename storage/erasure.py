@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import announcements
 from storage.drafts import ERASED_PERSONAL_DATA, discard_draft
 from storage.models import (
     Account,
@@ -117,6 +118,7 @@ async def erase_account(session: AsyncSession, telegram_id: int, now: datetime) 
     )
     await session.execute(delete(ReminderLog).where(ReminderLog.telegram_id == telegram_id))
     await session.execute(delete(SavedSearch).where(SavedSearch.actor_id == telegram_id))
+    await announcements.forget_person(session, telegram_id)
     await session.execute(delete(DecisionDraft).where(DecisionDraft.telegram_id == telegram_id))
     await session.execute(
         update(Role)

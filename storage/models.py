@@ -336,7 +336,8 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         Index("ix_delivery_due", "status", "not_before"),
-        Index("ix_delivery_ref", "ref_kind", "ref_id"),
+        # An announcement's rows by recipient: its report joins them one look-up each.
+        Index("ix_delivery_ref", "ref_kind", "ref_id", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -464,3 +465,67 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- announcements (design §4) -----------------------------------------------------------------
+
+
+class Announcement(Base):
+    """A message an officer sends to a structure, copied from the officer's own chat.
+
+    The wizard (`step`: target → message → preview, or time) lives here, not in memory, so
+    a restart continues it. On Send, one transaction writes the recipients
+    (`announcement_recipient`) and their outbox rows (ref_kind "announcement"): the
+    outbox then owns delivery. No text is stored: the copy is made from
+    (`source_chat_id`, `source_message_id`), so no message body outlives its sending here.
+    status: draft → scheduled → sending → done | cancelled.
+    """
+
+    __tablename__ = "announcement"
+    __table_args__ = (
+        Index("ix_announcement_sender_status", "sender_id", "status"),
+        Index("ix_announcement_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None: the CLI
+    target_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step: Mapped[str] = mapped_column(String(16), default="target")
+    # The update after which the wizard waits for the message (or the time): any other
+    # update of the sender's chat in between ends the wait (as for a rejection's reason).
+    since_update_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    content_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ask_ack: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)  # left out: blocked the bot
+    progress_delivery_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    progress_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AnnouncementRecipient(Base):
+    """One person an announcement goes to, with the structure they belong to (for the
+    acknowledgements per county and municipality) and when they pressed «E lexova»."""
+
+    __tablename__ = "announcement_recipient"
+    __table_args__ = (
+        Index("ix_announcement_recipient_place", "announcement_id", "municipality_id"),
+        Index("ix_announcement_recipient_chat", "chat_id"),
+    )
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcement.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), nullable=True
+    )
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

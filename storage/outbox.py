@@ -353,22 +353,29 @@ async def sent_to(
 
 
 async def record_shown(
-    session: AsyncSession, *, chat_id: int, message_id: int, ref_kind: str, now: datetime
-) -> None:
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    ref_kind: str,
+    now: datetime,
+    ref_id: int | None = None,
+) -> Delivery:
     """Note a message sent directly (not through the outbox) that shows personal data, as
     a sent row without text, so it can be found and edited later like an outbox message."""
-    session.add(
-        Delivery(
-            chat_id=chat_id,
-            method="sendMessage",
-            payload={},
-            ref_kind=ref_kind,
-            status=SENT,
-            attempts=1,
-            not_before=None if _NOT_BEFORE_NULLABLE else ASAP,
-            created_at=now,
-            sent_at=now,
-            message_id=message_id,
-        )
+    shown = Delivery(
+        chat_id=chat_id,
+        method="sendMessage",
+        payload={},
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+        status=SENT,
+        attempts=1,
+        not_before=None if _NOT_BEFORE_NULLABLE else ASAP,
+        created_at=now,
+        sent_at=now,
+        message_id=message_id,
     )
+    session.add(shown)
     await session.flush()
+    return shown

@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     alert_refused_threshold: int = Field(default=10, ge=1)
     alert_window_minutes: float = Field(default=60, gt=0)
     alert_check_seconds: float = Field(default=60, gt=0)
+    # Announcements (design §4) go out at the pace above, at the lowest priority. With
+    # Telegram's paid broadcasts switched on for the bot (Stars are charged per message
+    # over 30/s), their copies carry allow_paid_broadcast and have a lane of their own
+    # of up to PAID_BROADCAST_RATE_PER_SECOND (Telegram allows up to 1000/s).
+    allow_paid_broadcast: bool = False
+    paid_broadcast_rate_per_second: float = Field(default=1000, gt=0, le=1000)
+    # How often running announcements are looked at (their progress message is edited
+    # at most every 3 s whatever this says).
+    announcement_check_seconds: float = Field(default=1, gt=0)
+    # Announcement copies sent at once by the outbox (the pace still holds the rate).
+    outbox_concurrency: int = Field(default=16, ge=1, le=256)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 

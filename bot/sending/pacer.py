@@ -138,6 +138,7 @@ class Pacer(BaseRateLimiter[Pace]):
         deadline: float = 30.0,
         backoff_base: float = 0.5,
         backoff_max: float = 8.0,
+        paid_rate_per_second: float = 1000.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_per_second <= 0 or per_chat_burst < 1 or per_chat_interval < 0:
@@ -148,6 +149,8 @@ class Pacer(BaseRateLimiter[Pace]):
         self.deadline = deadline
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.paid_rate_per_second = paid_rate_per_second
+        self._next_paid_slot = 0.0
         self._clock = clock
         self.stats: dict[str, int] = dict.fromkeys(
             ("granted", "rate_limited", "bot_wide_pauses", "transient_retries", "gave_up"), 0
@@ -200,8 +203,13 @@ class Pacer(BaseRateLimiter[Pace]):
         max_wait = pace.get("max_wait", self.deadline)
         seq = next(self._seq)  # kept across retries: a retried call stays first in line
         failures = 0
+        # Telegram's paid broadcasts have a budget of their own (up to 1000/s): their calls
+        # take slots of a lane of their own and leave the 30/s of everything else alone.
+        paid = paced and bool(data.get("allow_paid_broadcast"))
         while True:
-            if paced:  # the rest (answers to presses, getMe, menus) are not messages
+            if paid:
+                await self._paid_slot()
+            elif paced:  # the rest (answers to presses, getMe, menus) are not messages
                 await self.acquire(chat_id, priority, seq=seq)
             try:
                 return await callback(*args, **kwargs)
@@ -256,6 +264,14 @@ class Pacer(BaseRateLimiter[Pace]):
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
             raise
+
+    async def _paid_slot(self) -> None:
+        """The next slot of the paid-broadcast lane, spaced 1/paid_rate_per_second apart."""
+        now = self._clock()
+        slot = max(now, self._next_paid_slot, self._paused_until)
+        self._next_paid_slot = slot + 1.0 / self.paid_rate_per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     def cooling_chats(self) -> list[int]:
         """Chats that may not receive a message right now (the outbox claims around them)."""
