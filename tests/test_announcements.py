@@ -4,17 +4,13 @@ media as composed, Telegram's limits, restarts, stopping, acknowledgements per s
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import Counter
 from datetime import UTC, date, datetime
-
-from sqlalchemy import func, select
 
 from domain.places import Place
 from emulator import EmulatedUser, SentMessage
-from storage.models import Account, Announcement, Delivery, Member
+from storage.models import Account, Member
 from tests.harness import ADMIN_ID, BotHarness
-from tests.test_chair_flow import actions, make_officer, wait_for
+from tests.test_chair_flow import actions, wait_for
 
 SEEDED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -105,10 +101,7 @@ async def compose(
 async def report_of(sender: EmulatedUser, timeout: float = 30.0) -> SentMessage:
     return await wait_for(
         sender,
-        lambda m: (
-            (m.text or "").startswith("📣")
-            and (m.text or "").count("\n") >= 4
-        ),
+        lambda m: (m.text or "").startswith("📣") and (m.text or "").count("\n") >= 4,
         timeout=timeout,
     )
 
