@@ -199,7 +199,7 @@ async def run(
     await sender.start()
     in_flight = None
     if crash:
-        while await _sent(database) < recipients // 2:
+        while await _sent(database) < recipients // 2:  # noqa: ASYNC110 - polls the database
             await asyncio.sleep(0.05)
         in_flight = len(sender._inflight)
         await sender.kill()

@@ -98,11 +98,11 @@ async def compose(
     return preview
 
 
-async def report_of(sender: EmulatedUser, timeout: float = 30.0) -> SentMessage:
+async def report_of(sender: EmulatedUser, within: float = 30.0) -> SentMessage:
     return await wait_for(
         sender,
         lambda m: (m.text or "").startswith("📣") and (m.text or "").count("\n") >= 4,
-        timeout=timeout,
+        timeout=within,
     )
 
 
