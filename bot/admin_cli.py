@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.application import BOT_USERNAME_KEY
+from bot.cli_places import pick_county, pick_municipality
 from domain.clock import Clock
 from domain.enrolment import enrolment_link, municipality_code, start_link
 from domain.i18n import TIMEZONE
 from domain.permissions import RoleKind
-from domain.places import MatchKind, MunicipalityMatcher, Place, fold
 from handlers.qr_image import qr_png
 from storage import audit
 from storage.db import Database
@@ -50,6 +50,10 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
             from bot.audit_cli import run as run_audit
 
             return await run_audit(database, args)
+        if args.command == "announce":
+            from bot.announce_cli import run as run_announce
+
+            return await run_announce(settings, database, args)
         if args.command == "export":
             from bot.export_cli import run as run_export
 
@@ -66,29 +70,6 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _pick_municipality(places: list[Place], name: str) -> Place | None:
-    match = MunicipalityMatcher(places).match(name)
-    if match.kind in (MatchKind.EXACT, MatchKind.FUZZY) and len(match.places) == 1:
-        return match.places[0]
-    choices = ", ".join(p.name for p in match.places)
-    hint = f" Did you mean one of: {choices}?" if choices else ""
-    print(f"No single municipality matches {name!r}.{hint}", file=sys.stderr)
-    return None
-
-
-def _pick_county(places: list[Place], name: str) -> tuple[int, str] | None:
-    wanted = fold(name)
-    for place in places:
-        if fold(place.county_name) == wanted:
-            return place.county_id, place.county_name
-    # A county is named after its seat: accept the seat's other forms (Korça, korce).
-    seat = _pick_municipality(places, name)
-    if seat is not None and fold(seat.name) == fold(seat.county_name):
-        return seat.county_id, seat.county_name
-    print(f"No county matches {name!r}.", file=sys.stderr)
-    return None
-
-
 async def _invite(settings: Settings, database: Database, args: argparse.Namespace) -> int:
     kind = RoleKind(args.role)
     now = datetime.now(UTC)
@@ -103,7 +84,7 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             if not args.municipality:
                 print("--role chair needs --municipality", file=sys.stderr)
                 return 2
-            place = _pick_municipality(places, args.municipality)
+            place = pick_municipality(places, args.municipality)
             if place is None:
                 return 2
             municipality_id, what = place.id, f"chair of {place.name}"
@@ -111,7 +92,7 @@ async def _invite(settings: Settings, database: Database, args: argparse.Namespa
             if not args.county:
                 print("--role coordinator needs --county", file=sys.stderr)
                 return 2
-            county = _pick_county(places, args.county)
+            county = pick_county(places, args.county)
             if county is None:
                 return 2
             county_id, what = county[0], f"coordinator of {county[1]} county"
@@ -180,7 +161,7 @@ async def _qr(settings: Settings, database: Database, args: argparse.Namespace) 
     if not username:
         return 2
     async with database.write() as session:
-        place = _pick_municipality(await list_places(session), args.municipality)
+        place = pick_municipality(await list_places(session), args.municipality)
         if place is None:
             return 2
         link = enrolment_link(username, place)

@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.export_cli import add_command as add_export_command
 
     add_export_command(commands)
+    from bot.announce_cli import add_command as add_announce_command
+
+    add_announce_command(commands)
     from bot.audit_cli import add_command as add_audit_command
 
     add_audit_command(commands)

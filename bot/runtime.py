@@ -102,6 +102,7 @@ class Runner:
             application.bot,
             max_attempts=self.settings.outbox_max_attempts,
             concurrency=self.settings.outbox_concurrency,
+            lease_seconds=self.settings.outbox_lease_seconds,
         )
         application.services.wake_outbox = self.outbox.wake
         await application.start()

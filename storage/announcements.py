@@ -174,11 +174,13 @@ async def launch(
     default_language: str,
     now: datetime,
     not_before: datetime | None,
+    method: str = "copyMessage",
 ) -> int:
     """Write the recipients and one queued copy for each; returns how many.
 
     `payloads` are the copyMessage parameters per language (the «E lexova» button is in
-    the recipient's language), chosen in SQL by each recipient's language. `not_before`
+    the recipient's language), chosen in SQL by each recipient's language; `method`
+    sendMessage for a text typed on the server (`regjistri announce`). `not_before`
     (the sender's real clock) holds a scheduled announcement back; None sends at once.
     """
     recipients = _recipients(target).subquery()
@@ -200,7 +202,7 @@ async def launch(
     )
     columns = {
         "chat_id": chat,
-        "method": literal("copyMessage"),
+        "method": literal(method),
         "payload": chosen,
         "ref_kind": literal(REF_KIND),
         "ref_id": literal(announcement.id),

@@ -4,13 +4,20 @@ media as composed, Telegram's limits, restarts, stopping, acknowledgements per s
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
 
 from domain.places import Place
 from emulator import EmulatedUser, SentMessage
-from storage.models import Account, Member
-from tests.harness import ADMIN_ID, BotHarness
-from tests.test_chair_flow import actions, wait_for
+from storage.models import Account, Announcement, Delivery, Member
+from tests.commands import command_env, regjistri
+from tests.harness import ADMIN_ID, BotHarness, said
+from tests.test_chair_flow import actions, make_officer, wait_for
 
 SEEDED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -163,3 +170,288 @@ async def test_national_staff_announce_a_photo_to_korce_county_with_acknowledgem
     text = details.text or ""
     assert "Korçë: 1 / 3" in text and "Pogradec: 1 / 2" in text, text
     assert [e.detail["recipients"] for e in await actions(harness, "announcement.launched")] == [5]
+
+
+async def test_a_chair_reaches_only_their_municipality_even_with_forged_presses(
+    harness: BotHarness,
+) -> None:
+    chair = await make_officer(harness, 21_001, "Besa Kola")  # chair of Korçë
+    korce = await seed(harness, 21_100, 2, "Korçë")
+    durres = await seed(harness, 21_200, 2, "Durrës")
+    pogradec = await seed(harness, 21_300, 1, "Pogradec")
+    korce_place, durres_place = place_named(harness, "Korçë"), place_named(harness, "Durrës")
+
+    menu = await harness.say(chair, "/njoftim")
+    offered = [b.callback_data for b in menu.buttons]
+    assert offered == [f"ann:v1:to:municipality:{korce_place.id}", "ann:v1:cancel:0"]
+    # Forged targets: another municipality, the chair's county, everyone, all chairs.
+    for forged in (
+        f"ann:v1:to:municipality:{durres_place.id}",
+        f"ann:v1:to:county:{korce_place.county_id}",
+        "ann:v1:to:all",
+        "ann:v1:to:chairs",
+        f"ann:v1:mun:{korce_place.county_id}",
+        "ann:v1:to:municipality:999999",
+        "ann:v1:to:bogus:1",
+    ):
+        await chair.press_callback(menu.message_id, forged)
+        refused = await harness.answer(chair)
+        assert "ann:v1:send:" not in str(refused.buttons)
+    assert len(await actions(harness, "announcement.refused")) == 7
+
+    preview = await compose(
+        harness, chair, f"ann:v1:to:municipality:{korce_place.id}", text="Takim i degës"
+    )
+    await harness.press(chair, _button(preview, "ann:v1:send:"))
+    await report_of(chair)
+    for member in korce:
+        assert [m.text for m in harness.emu.messages(member)] == ["Takim i degës"]
+    for outsider in durres + pogradec:
+        assert not harness.emu.messages(outsider)
+
+    # A member is no officer: no wizard, no forged send.
+    member = harness.emu.users[korce[0]]
+    refused = await harness.say(member, "/njoftim")
+    assert "ann:v1" not in str(refused.buttons)
+    await member.press_callback(refused.message_id, f"ann:v1:to:municipality:{korce_place.id}")
+    await harness.answer(member)
+    async with harness.database.read() as session:
+        drafts = await session.scalar(
+            select(func.count()).where(Announcement.sender_id == korce[0])
+        )
+    assert drafts == 0
+
+
+async def test_the_chairs_target_reaches_chairs_and_no_member(harness: BotHarness) -> None:
+    chair_korce = await make_officer(harness, 22_001, "Besa Kola")
+    chair_durres = await make_officer(
+        harness, 22_002, "Arta Leka", county="Durrës", municipality="Durrës"
+    )
+    members = await seed(harness, 22_100, 3, "Korçë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await compose(harness, admin, "ann:v1:to:chairs", text="Kryetarët: mbledhje")
+    await harness.press(admin, _button(preview, "ann:v1:send:"))
+    await report_of(admin)
+    for chair in (chair_korce, chair_durres):
+        assert any(m.text == "Kryetarët: mbledhje" for m in chair.messages)
+    for member in members:
+        assert not harness.emu.messages(member)
+
+
+async def test_blocked_recipients_are_marked_unreachable_and_counted(harness: BotHarness) -> None:
+    members = await seed(harness, 23_000, 4, "Korçë")
+    harness.emu.users[members[0]].block(notify=False)
+    admin = harness.user(ADMIN_ID, "Admin")
+    place = place_named(harness, "Korçë")
+    preview = await compose(
+        harness,
+        admin,
+        "ann:v1:cty:municipality",
+        f"ann:v1:mun:{place.county_id}",
+        f"ann:v1:to:municipality:{place.id}",
+    )
+    await harness.press(admin, _button(preview, "ann:v1:send:"))
+    report = await report_of(admin)
+    assert report.text is not None
+    assert said("Unreachable (blocked the bot): {n}", n=1) in report.text
+    assert said("Delivered: {n}", n=3) in report.text
+    async with harness.database.read() as session:
+        account = await session.get(Account, members[0])
+    assert account is not None and account.unreachable_at is not None
+    # The next announcement leaves them out from the start.
+    again = await compose(
+        harness,
+        admin,
+        "ann:v1:cty:municipality",
+        f"ann:v1:mun:{place.county_id}",
+        f"ann:v1:to:municipality:{place.id}",
+    )
+    assert said("Recipients: {n}", n=3) in (again.text or "")
+    assert said("Left out, as they blocked the bot: {n}", n=1) in (again.text or "")
+
+
+async def _sent_copies(harness: BotHarness) -> int:
+    async with harness.database.read() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).where(
+                    Delivery.ref_kind == "announcement", Delivery.status == "sent"
+                )
+            )
+            or 0
+        )
+
+
+async def _to_municipality(harness: BotHarness, sender: EmulatedUser, name: str) -> SentMessage:
+    place = place_named(harness, name)
+    return await compose(
+        harness,
+        sender,
+        "ann:v1:cty:municipality",
+        f"ann:v1:mun:{place.county_id}",
+        f"ann:v1:to:municipality:{place.id}",
+        text="Njoftim për të gjithë",
+    )
+
+
+async def test_a_crash_halfway_through_2000_loses_nothing_and_doubles_only_what_was_in_flight(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(
+        send_rate_per_second=400, outbox_lease_seconds=2, outbox_concurrency=16
+    )
+    harness.emu.flood_control(global_per_second=500, per_chat_per_second=1, per_chat_burst=3)
+    members = await seed(harness, 30_000, 2000, "Tiranë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await _to_municipality(harness, admin, "Tiranë")
+    await harness.press(admin, _button(preview, "ann:v1:send:"))
+    while await _sent_copies(harness) < 1000:  # noqa: ASYNC110 - watching the database
+        await asyncio.sleep(0.05)
+    assert harness.runner is not None and harness.runner.outbox is not None
+    in_flight = len(harness.runner.outbox._inflight)
+    await harness.runner.outbox.kill()  # no graceful stop: rows stay 'sending'
+    await harness.restart()
+    await report_of(admin, within=60)
+    copies = [
+        sum(1 for m in harness.emu.messages(i) if m.text == "Njoftim për të gjithë")
+        for i in members
+    ]
+    assert min(copies) == 1, "a recipient was lost"
+    doubled = sum(n - 1 for n in copies)
+    # At most the copies in flight when it died, plus the successes not yet recorded
+    # (one batch of OutboxSender.record_every).
+    assert doubled <= in_flight + 16, (doubled, in_flight)
+
+
+async def _press_send(sender: EmulatedUser, preview: SentMessage) -> None:
+    """Send pressed without waiting for the bot to settle (the harness's press would wait
+    for the whole broadcast to be delivered)."""
+    await sender.press_callback(preview.message_id, _button(preview, "ann:v1:send:"))
+
+
+async def test_stop_ends_a_running_announcement_and_the_report_says_so(
+    harness: BotHarness,
+) -> None:
+    members = await seed(harness, 31_000, 150, "Korçë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await _to_municipality(harness, admin, "Korçë")
+    await _press_send(admin, preview)
+    progress = await wait_for(admin, lambda m: "ann:v1:stop:" in str(m.buttons))
+    while await _sent_copies(harness) < 20:  # noqa: ASYNC110 - watching the database
+        await asyncio.sleep(0.05)
+    await admin.press_callback(progress.message_id, _button(progress, "ann:v1:stop:"))
+    stopping = await wait_for(admin, lambda m: (m.text or "").startswith("⏹"))
+    assert "ann:v1" not in str(stopping.buttons)
+    report = await report_of(admin)
+    title = said("📣 Announcement no. {number} to {target} was stopped.", number=1, target="X")
+    assert report.text is not None and report.text.startswith(title.split("X")[0])
+    got = sum(1 for i in members if harness.emu.messages(i))
+    assert 20 <= got < 150, got
+    await asyncio.sleep(1.5)
+    assert sum(1 for i in members if harness.emu.messages(i)) == got  # nothing after the report
+    assert await actions(harness, "announcement.stopped")
+
+
+async def test_members_registering_during_a_broadcast_are_answered_at_once(
+    harness: BotHarness,
+) -> None:
+    """300 copies at Telegram's 30/s take ten seconds; a person's replies go first all along."""
+    await seed(harness, 32_000, 300, "Korçë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await _to_municipality(harness, admin, "Korçë")
+    await _press_send(admin, preview)
+    while await _sent_copies(harness) < 10:  # noqa: ASYNC110 - watching the database
+        await asyncio.sleep(0.05)
+    newcomer = harness.user(32_900, "Drita")
+    waits = []
+
+    async def step(action: Any) -> SentMessage:
+        started = time.monotonic()
+        await action
+        reply = await newcomer.receive(timeout=5.0)
+        waits.append(time.monotonic() - started)
+        return reply
+
+    await step(newcomer.send("/start"))
+    consent = newcomer.messages[-1]
+    await newcomer.press_callback(consent.message_id, _button(consent, "reg:v1:consent"))
+    for text in ("Drita Marku", "5.3.1980", "069 212 9999", "korce"):
+        await step(newcomer.send(text))
+    assert await _sent_copies(harness) < 300, "the broadcast was still running"
+    assert max(waits) < 1.5, waits
+    assert len(waits) == 5
+
+
+async def test_an_announcement_sent_later_waits_for_its_time(harness: BotHarness) -> None:
+    members = await seed(harness, 33_000, 3, "Korçë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await _to_municipality(harness, admin, "Korçë")
+    asked = await harness.press(admin, _button(preview, "ann:v1:later:"))
+    assert asked.text == said(
+        "When should it be sent? Write the time in Tirana time, for example 18:30 for today "
+        "(or tomorrow, if that time has passed) or 5.12 18:30 for another day."
+    )
+    wrong = await harness.say(admin, "nesër")
+    assert wrong.text == said("I could not read that time. Write it like 18:30 or 5.12 18:30.")
+    # The clock says 10:00 in Tirana (09:00 UTC): 10:30 is half an hour away.
+    scheduled_preview = await harness.say(admin, "10:30")
+    assert "ann:v1:now:" in str(scheduled_preview.buttons)
+    await harness.press(admin, _button(scheduled_preview, "ann:v1:send:"))
+    await asyncio.sleep(2.0)
+    assert all(not harness.emu.messages(i) for i in members)
+    harness.clock.advance(minutes=31)
+    await report_of(admin)
+    assert all(len(harness.emu.messages(i)) == 1 for i in members)
+    assert await actions(harness, "announcement.scheduled")
+
+
+async def test_regjistri_announce_on_the_server_with_the_running_bot_delivering(
+    harness: BotHarness, tmp_path: Path
+) -> None:
+    members = await seed(harness, 34_000, 3, "Pogradec")
+    outsiders = await seed(harness, 34_100, 2, "Korçë")
+    message = tmp_path / "msg.txt"
+    message.write_text("Kongresi i degës: e shtunë, ora 10:00.\n", encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "announce",
+        "--target",
+        "municipality:pogradec",
+        "--text-file",
+        str(message),
+        "--ack",
+        env=command_env(DATABASE_URL=harness.database_url),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, _err.decode()
+    printed = out.decode()
+    assert "Announcement no. 1: 3 recipients queued." in printed
+    assert "Delivered: 3" in printed and "Pogradec: 0 / 3" in printed
+    for member in members:
+        got = harness.emu.messages(member)
+        assert [m.text for m in got] == ["Kongresi i degës: e shtunë, ora 10:00."]
+        assert [b.text for b in got[0].buttons] == ["✅ E lexova"]
+    for outsider in outsiders:
+        assert not harness.emu.messages(outsider)
+    assert [e.detail for e in await actions(harness, "announcement.sent")] == [
+        {"target": f"municipality:{place_named(harness, 'Pogradec').id}", "ack": True, "via": "cli"}
+    ]
+
+
+def test_a_wrong_target_or_an_empty_file_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"}
+    wrong = regjistri(
+        "announce", "--target", "planet:Mars", "--text-file", str(empty), env=env, cwd=tmp_path
+    )
+    assert wrong.returncode == 2 and "--target must be" in wrong.stderr
+    empty_run = regjistri(
+        "announce", "--target", "all", "--text-file", str(empty), env=env, cwd=tmp_path
+    )
+    assert empty_run.returncode == 2 and "1 to 4096 characters" in empty_run.stderr

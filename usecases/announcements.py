@@ -72,19 +72,30 @@ async def launch(
     announcement: Announcement,
     *,
     payloads: dict[str, dict[str, Any]] | None = None,
+    text: str | None = None,
+    parse_mode: str | None = None,
 ) -> int:
-    """Queue one copy per recipient now, in this transaction; returns how many."""
+    """Queue one copy per recipient now, in this transaction; returns how many.
+
+    `text`: a message typed on the server (`regjistri announce`), sent as sendMessage
+    rather than copied from a chat.
+    """
     target = target_of(announcement)
     assert target is not None, "a launched announcement has a target"
     now = services.clock.now()
+    bodies = payloads or copy_payloads(announcement, services)
+    if text is not None:
+        extra = {"text": text} | ({"parse_mode": parse_mode} if parse_mode else {})
+        bodies = {language: body | extra for language, body in bodies.items()}
     total = await store.launch(
         session,
         announcement,
         target,
-        payloads or copy_payloads(announcement, services),
+        bodies,
         default_language=services.settings.default_language,
         now=now,
         not_before=None,
+        method="copyMessage" if text is None else "sendMessage",
     )
     announcement.status = store.SENDING_STATUS
     announcement.started_at = real_now()

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     announcement_check_seconds: float = Field(default=1, gt=0)
     # Announcement copies sent at once by the outbox (the pace still holds the rate).
     outbox_concurrency: int = Field(default=16, ge=1, le=256)
+    # After a crash, a message left 'sending' is sent again once this lease has passed
+    # (it must exceed the longest Bot API call, BOT_API_TIMEOUT_SECONDS).
+    outbox_lease_seconds: float = Field(default=60, gt=0)
     # How many updates are handled at once; each user's updates stay in order.
     concurrent_updates: int = Field(default=8, ge=1, le=256)
 
