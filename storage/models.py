@@ -336,6 +336,8 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         Index("ix_delivery_due", "status", "not_before"),
+        # The claim's order (storage/outbox_claims.py): walked, not sorted, per claim.
+        Index("ix_delivery_claim", "status", "priority", "id"),
         # An announcement's rows by recipient: its report joins them one look-up each.
         Index("ix_delivery_ref", "ref_kind", "ref_id", "chat_id"),
     )

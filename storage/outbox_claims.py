@@ -49,26 +49,56 @@ async def claim_due(
     if limit <= 0:
         return []
     stale_before = now - timedelta(seconds=lease_seconds)
-    due = or_(
-        _queued_and_due(now),
-        and_(Delivery.status == SENDING, Delivery.claimed_at < stale_before),
-    )
-    statement = select(Delivery).where(due, ~_behind_an_earlier_row())
-    if exclude_chat_ids:
-        statement = statement.where(Delivery.chat_id.not_in(list(exclude_chat_ids)))
-    statement = (
-        statement.order_by(Delivery.priority.desc(), Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Delivery)
-        .execution_options(populate_existing=True)
-    )
-    rows = list((await session.execute(statement)).scalars())
+    stale = and_(Delivery.status == SENDING, Delivery.claimed_at < stale_before)
+    rows = await _claimable(session, stale, limit, exclude_chat_ids, [])
+    # Queued rows one priority at a time, highest first, each walked in id order along
+    # ix_delivery_claim and stopped at `limit`. One query ordered by (priority DESC, id)
+    # made the database sort every due row on each claim (measured: 3 ms a claim with
+    # 10 000 copies queued, on the event loop's thread, which made the pace late).
+    below: int | None = None
+    while len(rows) < limit:
+        level = await _highest_queued_priority(session, below)
+        if level is None:
+            break
+        at_level = and_(_queued_and_due(now), Delivery.priority == level)
+        rows += await _claimable(session, at_level, limit - len(rows), exclude_chat_ids, rows)
+        below = level
     for row in rows:
         row.status = SENDING
         row.claimed_at = now
         row.attempts += 1
     await session.flush()
     return rows
+
+
+async def _claimable(
+    session: AsyncSession,
+    due: ColumnElement[bool],
+    limit: int,
+    exclude_chat_ids: Collection[int],
+    taken: list[Delivery],
+) -> list[Delivery]:
+    """Up to `limit` rows matching `due`, oldest first, whose chat has nothing earlier in
+    flight, locked (SKIP LOCKED on PostgreSQL)."""
+    statement = select(Delivery).where(due, ~_behind_an_earlier_row())
+    skip = set(exclude_chat_ids) | {row.chat_id for row in taken}
+    if skip:
+        statement = statement.where(Delivery.chat_id.not_in(list(skip)))
+    statement = (
+        statement.order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def _highest_queued_priority(session: AsyncSession, below: int | None) -> int | None:
+    """The highest priority among queued rows (below `below`): one step down the index."""
+    statement = select(func.max(Delivery.priority)).where(Delivery.status == QUEUED)
+    if below is not None:
+        statement = statement.where(Delivery.priority < below)
+    return await session.scalar(statement)
 
 
 def _queued_and_due(now: datetime) -> ColumnElement[bool]:

@@ -89,6 +89,7 @@ class OutboxSender:
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
         record_every: float = 0.02,
+        claim_batch: int = 1,
     ) -> None:
         if concurrency < 1 or max_attempts < 1:
             raise ValueError("concurrency and max_attempts must be positive")
@@ -114,6 +115,7 @@ class OutboxSender:
         self._transactions: set[asyncio.Task[Any]] = set()  # see _whole()
         # Successes are written in batches (see _record_sent).
         self.record_every = record_every
+        self.claim_batch = max(1, claim_batch)
         self._sent_batch: list[tuple[int, int | None]] = []
         self._sent_written: asyncio.Future[None] | None = None
 
@@ -213,7 +215,9 @@ class OutboxSender:
             while not self._stopping:
                 self._wakeup.clear()
                 free = self.concurrency - len(self._inflight)
-                if free > 0:
+                # Claim in batches: a claim is a write transaction, and one per freed slot
+                # at hundreds of messages a second stalled the loop the pace runs on.
+                if free >= min(self.claim_batch, self.concurrency) or (free and not self._inflight):
                     try:
                         jobs = await self._claim(free)
                     except (SQLAlchemyError, OSError):

@@ -94,7 +94,9 @@ PACED_METHODS: Final = frozenset(
     }
 )
 #: How late a wake-up may be and the pace still keep its schedule (seconds).
-TIMER_SLACK: Final = 0.01
+TIMER_SLACK: Final = 0.05
+#: The one-second window never narrows below this share of the rate (see _narrow_window).
+WINDOW_FLOOR: Final = 0.9
 #: Every this-many-th slot goes to the longest-waiting call, whatever its priority.
 OLDEST_EVERY: Final = 5
 #: 429s for this many different chats within a second, and for this share of the calls
@@ -169,6 +171,12 @@ class Pacer(BaseRateLimiter[Pace]):
         self._paused_until = 0.0
         self._recent_429s: list[tuple[float, int]] = []  # (when, chat) in the last second
         self._recent_grants: deque[float] = deque()  # when slots were granted, last second
+        # Grants of the last second: never more than the rate in any one-second window,
+        # which is how Telegram counts.
+        self._window: deque[float] = deque()
+        self._window_cap = max(1, int(rate_per_second))
+        self._backlog = False  # calls were still waiting when the last slot was granted
+        self._window_narrowed_at = 0.0
         self._changed: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -298,6 +306,29 @@ class Pacer(BaseRateLimiter[Pace]):
             times.append(self._paused_until)
         return min(times) - now if times else None
 
+    def _narrow_window(self, now: float) -> None:
+        """A 429 while the window was full means our calls reach Telegram more bunched than
+        we granted them (the network and the event loop shift each by a few milliseconds):
+        take a little off the window, down to WINDOW_FLOOR of the rate; a quiet second
+        gives one back (`_window_frees_at`)."""
+        if len(self._window) >= self._window_cap - 1:
+            step = max(1, round(self.rate_per_second * 0.01))
+            floor = max(1, int(self.rate_per_second * WINDOW_FLOOR))
+            self._window_cap = max(floor, self._window_cap - step)
+        self._window_narrowed_at = now
+
+    def _window_frees_at(self, now: float) -> float:
+        """When the one-second window has room for one more grant (`now` or earlier: now)."""
+        while self._window and self._window[0] <= now - 1.0:
+            self._window.popleft()
+        full = max(1, int(self.rate_per_second))
+        if self._window_cap < full and now - self._window_narrowed_at >= 1.0:
+            self._window_cap += 1
+            self._window_narrowed_at = now
+        if len(self._window) < self._window_cap:
+            return 0.0
+        return self._window[0] + 1.0
+
     def _prune_cooling(self, now: float) -> None:
         while self._cooling and self._cooling[0][0] <= now:
             heapq.heappop(self._cooling)
@@ -324,7 +355,7 @@ class Pacer(BaseRateLimiter[Pace]):
             now = self._clock()
             wake_at: float | None = None
             if self._waiters:
-                slot = max(self._next_slot, self._paused_until)
+                slot = max(self._next_slot, self._paused_until, self._window_frees_at(now))
                 wake_at = slot if slot > now else self._grant_one(now)
             if wake_at is None and self._waiters:
                 continue  # granted one: look again at once for the next slot
@@ -364,12 +395,18 @@ class Pacer(BaseRateLimiter[Pace]):
             bucket.take(now)
             assert waiter.chat_id is not None
             self._note_cooling(waiter.chat_id, bucket, now)
-        # A wake-up comes a little late (the event loop sleeps in whole milliseconds: at
-        # 300/s a 3.4 ms gap became 4 ms, and the pace fell to 0.7 of the rate). The slots
-        # keep their schedule through such lateness, up to TIMER_SLACK, so the average
-        # holds; a longer idle spell still starts afresh from now, with no burst.
+        # A wake-up comes late (the event loop sleeps in whole milliseconds and is busy
+        # with other callbacks: at 300/s a 3.4 ms gap often became 5, and the pace fell to
+        # 0.7 of the rate). The slots keep their schedule through up to TIMER_SLACK of
+        # lateness, catching up at once, so the average holds; what keeps the catch-up
+        # from overrunning Telegram's one-second window is the window itself (`_window`).
+        # Only a backlog catches up: after an idle spell the pace starts afresh from now,
+        # with no burst.
         interval = 1.0 / self.rate_per_second
-        self._next_slot = max(now - min(TIMER_SLACK, interval), self._next_slot) + interval
+        catch_up = TIMER_SLACK if self._backlog else 0.0
+        self._next_slot = max(now - catch_up, self._next_slot) + interval
+        self._backlog = bool(self._waiters)
+        self._window.append(now)
         self.stats["granted"] += 1
         self._recent_grants.append(now)
         if len(self._recent_grants) > 4 * self.rate_per_second:
@@ -408,6 +445,7 @@ class Pacer(BaseRateLimiter[Pace]):
         than configured) and every slot waits; so does a 429 for a call without a chat.
         """
         now = self._clock()
+        self._narrow_window(now)
         if chat_id is not None:
             bucket = self._bucket(chat_id, now)
             assert bucket is not None

@@ -26,6 +26,9 @@ def upgrade() -> None:
     with op.batch_alter_table("delivery") as batch:
         batch.drop_index("ix_delivery_ref")
         batch.create_index("ix_delivery_ref", ["ref_kind", "ref_id", "chat_id"], unique=False)
+        # The sender's claim walks this index, one priority at a time, instead of sorting
+        # every due row: with 10 000 copies queued the sort took 3 ms a claim.
+        batch.create_index("ix_delivery_claim", ["status", "priority", "id"], unique=False)
     op.create_table(
         "announcement",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -94,5 +97,6 @@ def downgrade() -> None:
     op.drop_index("ix_announcement_sender_status", table_name="announcement")
     op.drop_table("announcement")
     with op.batch_alter_table("delivery") as batch:
+        batch.drop_index("ix_delivery_claim")
         batch.drop_index("ix_delivery_ref")
         batch.create_index("ix_delivery_ref", ["ref_kind", "ref_id"], unique=False)
