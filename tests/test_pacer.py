@@ -153,3 +153,23 @@ async def test_a_429_on_answering_a_press_does_not_hold_up_messages(api: FakeApi
     assert max(when[f"m{n}"] for n in range(3)) < 0.5  # messages did not
     assert pacer.stats["bot_wide_pauses"] == 0
     await pacer.shutdown()
+
+
+async def test_repeated_429s_lower_the_pace_to_what_was_accepted(api: FakeApi) -> None:
+    """A limit lower than configured (another process on the token): several 429s within a
+    second make the window what Telegram accepted in it; quiet seconds widen it again."""
+    pacer = Pacer(rate_per_second=40, per_chat_interval=0)
+    for label in ("r0", "r1", "r2"):
+        api.errors[label] = [RetryAfter(1)]
+    started = time.monotonic()
+    await asyncio.gather(*(send(pacer, api, f"r{n}", chat=n, priority=BULK) for n in range(10)))
+    assert pacer._window_cap < 40
+    narrowed = pacer._window_cap
+    await asyncio.gather(
+        *(send(pacer, api, f"s{n}", chat=100 + n, priority=BULK) for n in range(2 * narrowed))
+    )
+    times = sorted(t for t, label in api.sent if label.startswith("s"))
+    busiest = max(sum(1 for u in times if t <= u < t + 1.0) for t in times)
+    assert busiest <= narrowed + 1, (busiest, narrowed)  # the narrowed window held
+    assert time.monotonic() - started >= 1.0
+    await pacer.shutdown()

@@ -177,6 +177,8 @@ class Pacer(BaseRateLimiter[Pace]):
         self._window_cap = max(1, int(rate_per_second))
         self._backlog = False  # calls were still waiting when the last slot was granted
         self._window_narrowed_at = 0.0
+        self._refusals: deque[float] = deque()  # 429s of paced calls, last second
+        self._step = max(1, round(rate_per_second * 0.01))
         self._changed: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -307,14 +309,26 @@ class Pacer(BaseRateLimiter[Pace]):
         return min(times) - now if times else None
 
     def _narrow_window(self, now: float) -> None:
-        """A 429 while the window was full means our calls reach Telegram more bunched than
-        we granted them (the network and the event loop shift each by a few milliseconds):
-        take a little off the window, down to WINDOW_FLOOR of the rate; a quiet second
-        gives one back (`_window_frees_at`)."""
-        if len(self._window) >= self._window_cap - 1:
-            step = max(1, round(self.rate_per_second * 0.01))
+        """Fewer grants per second after 429s, more again after quiet seconds.
+
+        A lone 429 with the window full means our calls reach Telegram more bunched than
+        we granted them (the network and the event loop shift each by a few
+        milliseconds): a step of 1 % off the window, down to WINDOW_FLOOR of the rate.
+        Several 429s within a second mean the limit itself is lower than configured
+        (another process on the token, a stricter Telegram): the window becomes what was
+        accepted in that second. A quiet second gives back 1 % (`_window_frees_at`).
+        """
+        self._refusals.append(now)
+        while self._refusals and self._refusals[0] <= now - 1.0:
+            self._refusals.popleft()
+        while self._window and self._window[0] <= now - 1.0:
+            self._window.popleft()
+        if len(self._refusals) >= BOT_WIDE_CHATS:
+            accepted = len(self._window) - len(self._refusals)
+            self._window_cap = max(1, min(self._window_cap, accepted))
+        elif len(self._window) >= self._window_cap - 1:
             floor = max(1, int(self.rate_per_second * WINDOW_FLOOR))
-            self._window_cap = max(floor, self._window_cap - step)
+            self._window_cap = max(min(floor, self._window_cap), self._window_cap - self._step)
         self._window_narrowed_at = now
 
     def _window_frees_at(self, now: float) -> float:
@@ -323,7 +337,7 @@ class Pacer(BaseRateLimiter[Pace]):
             self._window.popleft()
         full = max(1, int(self.rate_per_second))
         if self._window_cap < full and now - self._window_narrowed_at >= 1.0:
-            self._window_cap += 1
+            self._window_cap = min(full, self._window_cap + self._step)
             self._window_narrowed_at = now
         if len(self._window) < self._window_cap:
             return 0.0
