@@ -142,6 +142,9 @@ async def test_national_staff_announce_a_photo_to_korce_county_with_acknowledgem
 
     await harness.press(admin, _button(preview, "ann:v1:send:"))
     report = await report_of(admin)
+    # The progress message was edited up to 100 %, its Stop button gone.
+    progress = next(m for m in harness.emu.messages(ADMIN_ID) if "(100%)" in (m.text or ""))
+    assert not progress.buttons and progress.edits >= 1
     for member in korce + pogradec:
         photos = [m for m in harness.emu.messages(member) if "photo" in m.raw]
         assert len(photos) == 1 and photos[0].text == "Takim në Korçë"
