@@ -27,7 +27,6 @@ from domain.clock import Clock
 from domain.i18n import use_language
 from domain.places import Place
 from storage import announcements as store
-from storage import audit
 from storage.db import Database
 from storage.geography import list_places
 from storage.models import Announcement
@@ -125,15 +124,7 @@ async def run(settings: Settings, database: Database, args: argparse.Namespace) 
         )
         session.add(announcement)
         await session.flush()
-        await audit.record(
-            session,
-            at=services.clock.now(),
-            actor_id=None,
-            action="announcement.sent",
-            subject_kind="announcement",
-            subject_id=announcement.id,
-            detail={"target": str(target), "ack": args.ack, "via": "cli"},
-        )
+        await usecase.record_sent(session, announcement, None, services.clock.now(), via="cli")
         total = await usecase.launch(
             session, services, announcement, text=text, parse_mode=args.parse_mode
         )

@@ -8,6 +8,7 @@ change of status, so either all of them are queued or none is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -102,42 +103,44 @@ async def get(session: AsyncSession, announcement_id: int) -> Announcement | Non
 # --- recipients --------------------------------------------------------------------------------
 
 
-def _recipients(target: Target) -> Select[Any]:
-    """(chat id, municipality id, language) of each reachable recipient, one row per person.
+def _people(
+    target: Target, columns: Callable[[Any, Any], tuple[Any, ...]]
+) -> tuple[Select[Any], Any, Any]:
+    """The people a target names, joined to their accounts: (query, chat id, place).
 
     Members: approved entries only (not pending, rejected, withdrawn or ended). Chairs:
-    active chair roles. A person who blocked the bot (account unreachable) is left out
-    and counted apart (`count_unreachable`).
+    active chair roles.
     """
     if target.kind in (TargetKind.CHAIRS, TargetKind.COUNTY_CHAIRS):
         chat, place = Role.telegram_id, Role.municipality_id
-        query = (
-            select(chat, func.min(place), func.min(Account.language))
-            .select_from(Role)
-            .outerjoin(Account, Account.telegram_id == chat)
-            .where(Role.kind == "chair", Role.revoked_at.is_(None))
-        )
+        whose = (Role.kind == "chair") & Role.revoked_at.is_(None)
     else:
         chat, place = Member.telegram_id, Member.municipality_id
-        query = (
-            select(
-                chat, func.min(place), func.min(func.coalesce(Account.language, Member.language))
-            )
-            .select_from(Member)
-            .outerjoin(Account, Account.telegram_id == chat)
-            .where(Member.status == "approved")
-        )
-    query = query.where(Account.unreachable_at.is_(None))
-    return _within(query, target, place).group_by(chat)
-
-
-def _within(query: Select[Any], target: Target, place: Any) -> Select[Any]:
+        whose = Member.status == "approved"
+    query = (
+        select(*columns(chat, place))
+        .select_from(chat.class_)
+        .outerjoin(Account, Account.telegram_id == chat)
+        .where(whose)
+    )
     if target.kind in (TargetKind.COUNTY, TargetKind.COUNTY_CHAIRS):
         in_county = select(Municipality.id).where(Municipality.county_id == target.place_id)
-        return query.where(place.in_(in_county))
-    if target.kind is TargetKind.MUNICIPALITY:
-        return query.where(place == target.place_id)
-    return query
+        query = query.where(place.in_(in_county))
+    elif target.kind is TargetKind.MUNICIPALITY:
+        query = query.where(place == target.place_id)
+    return query, chat, place
+
+
+def _recipients(target: Target) -> Select[Any]:
+    """(chat id, municipality id, language) of each reachable recipient, one row per person.
+    A person who blocked the bot (account unreachable) is left out, and counted apart."""
+    language: Any = Account.language  # none: the default language's copy
+    if target.kind not in (TargetKind.CHAIRS, TargetKind.COUNTY_CHAIRS):
+        language = func.coalesce(Account.language, Member.language)
+    query, chat, _ = _people(
+        target, lambda chat, place: (chat, func.min(place), func.min(language))
+    )
+    return query.where(Account.unreachable_at.is_(None)).group_by(chat)
 
 
 async def count_recipients(session: AsyncSession, target: Target) -> tuple[int, int]:
@@ -145,24 +148,9 @@ async def count_recipients(session: AsyncSession, target: Target) -> tuple[int, 
     reachable = await session.scalar(
         select(func.count()).select_from(_recipients(target).subquery())
     )
-    if target.kind in (TargetKind.CHAIRS, TargetKind.COUNTY_CHAIRS):
-        chat, place = Role.telegram_id, Role.municipality_id
-        query = (
-            select(func.count(func.distinct(chat)))
-            .select_from(Role)
-            .join(Account, Account.telegram_id == chat)
-            .where(Role.kind == "chair", Role.revoked_at.is_(None))
-        )
-    else:
-        chat, place = Member.telegram_id, Member.municipality_id
-        query = (
-            select(func.count(func.distinct(chat)))
-            .select_from(Member)
-            .join(Account, Account.telegram_id == chat)
-            .where(Member.status == "approved")
-        )
-    query = _within(query.where(Account.unreachable_at.is_not(None)), target, place)
-    return int(reachable or 0), int(await session.scalar(query) or 0)
+    blocked, _, _ = _people(target, lambda chat, place: (func.count(func.distinct(chat)),))
+    left_out = await session.scalar(blocked.where(Account.unreachable_at.is_not(None)))
+    return int(reachable or 0), int(left_out or 0)
 
 
 async def launch(

@@ -119,7 +119,25 @@ async def send_or_schedule(
     Returns the recipients queued now, None when it was scheduled.
     """
     now = services.clock.now()
-    target = target_of(announcement)
+    await record_sent(session, announcement, actor_id, now)
+    announcement.step = "sent"
+    if announcement.send_at is not None and announcement.send_at > now:
+        announcement.status = store.SCHEDULED
+        return None
+    return await launch(session, services, announcement)
+
+
+async def record_sent(
+    session: AsyncSession,
+    announcement: Announcement,
+    actor_id: int | None,
+    now: datetime,
+    via: str | None = None,
+) -> None:
+    """Who sent what to whom, in the audit (ids and the target only, never the text)."""
+    detail: dict[str, Any] = {"target": str(target_of(announcement)), "ack": announcement.ask_ack}
+    if via is not None:
+        detail["via"] = via
     await audit.record(
         session,
         at=now,
@@ -127,13 +145,8 @@ async def send_or_schedule(
         action="announcement.sent" if announcement.send_at is None else "announcement.scheduled",
         subject_kind="announcement",
         subject_id=announcement.id,
-        detail={"target": str(target), "ack": announcement.ask_ack},
+        detail=detail,
     )
-    announcement.step = "sent"
-    if announcement.send_at is not None and announcement.send_at > now:
-        announcement.status = store.SCHEDULED
-        return None
-    return await launch(session, services, announcement)
 
 
 def progress_markup(announcement_id: int) -> dict[str, Any]:
