@@ -173,3 +173,26 @@ async def test_repeated_429s_lower_the_pace_to_what_was_accepted(api: FakeApi) -
     assert busiest <= narrowed + 1, (busiest, narrowed)  # the narrowed window held
     assert time.monotonic() - started >= 1.0
     await pacer.shutdown()
+
+
+async def test_paid_broadcasts_have_a_lane_of_their_own(api: FakeApi) -> None:
+    """Copies sent with allow_paid_broadcast go at the paid rate and leave the ordinary
+    budget to replies: 40 paid copies and a reply at 5/s take about no time."""
+    pacer = Pacer(rate_per_second=5, per_chat_interval=0, paid_rate_per_second=400)
+
+    async def paid(n: int) -> Any:
+        return await pacer.process_request(
+            api.call(f"p{n}"),
+            (),
+            {},
+            "copyMessage",
+            {"chat_id": 1000 + n, "allow_paid_broadcast": True},
+            {"priority": BULK},
+        )
+
+    started = time.monotonic()
+    await asyncio.gather(*(paid(n) for n in range(40)), send(pacer, api, "reply", chat=1))
+    elapsed = time.monotonic() - started
+    assert 40 / 400 * 0.9 <= elapsed < 0.5  # spaced at 400/s, not 5/s
+    assert pacer.stats["granted"] == 1  # only the reply took an ordinary slot
+    await pacer.shutdown()

@@ -94,7 +94,7 @@ PACED_METHODS: Final = frozenset(
     }
 )
 #: How late a wake-up may be and the pace still keep its schedule (seconds).
-TIMER_SLACK: Final = 0.05
+TIMER_SLACK: Final = 0.02
 #: The one-second window never narrows below this share of the rate (see _narrow_window).
 WINDOW_FLOOR: Final = 0.9
 #: Every this-many-th slot goes to the longest-waiting call, whatever its priority.
