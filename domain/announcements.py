@@ -172,14 +172,13 @@ class Progress:
     failed: int
     cancelled: int
     elapsed_seconds: float
+    # Copies still queued or being sent. Not total − finished: a recipient who erases
+    # their data takes their copy with them, and the broadcast must still end.
+    left: int = 0
 
     @property
     def finished(self) -> int:
         return self.sent + self.unreachable + self.failed + self.cancelled
-
-    @property
-    def left(self) -> int:
-        return max(self.total - self.finished, 0)
 
     @property
     def done(self) -> bool:
@@ -187,7 +186,8 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        return 100 if self.total == 0 else int(100 * self.finished / self.total)
+        known = self.finished + self.left
+        return 100 if known == 0 else int(100 * self.finished / known)
 
     @property
     def rate(self) -> float:

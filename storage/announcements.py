@@ -237,6 +237,7 @@ async def progress(session: AsyncSession, announcement: Announcement, now: datet
         failed=by_status.get(FAILED, 0),
         cancelled=by_status.get(CANCELLED, 0),
         elapsed_seconds=max((now - started).total_seconds(), 0.0),
+        left=by_status.get(QUEUED, 0) + by_status.get(SENDING, 0),
     )
 
 
@@ -278,15 +279,6 @@ async def live(session: AsyncSession) -> list[Announcement]:
         .order_by(Announcement.id)
     )
     return list(rows)
-
-
-async def in_flight(session: AsyncSession, announcement_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(_deliveries(announcement_id), Delivery.status == SENDING)
-        )
-        or 0
-    )
 
 
 # --- acknowledgements -----------------------------------------------------------------------

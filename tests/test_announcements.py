@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from domain.places import Place
 from emulator import EmulatedUser, SentMessage
+from storage.erasure import erase_account
 from storage.models import Account, Announcement, Delivery, Member
 from tests.commands import command_env, regjistri
 from tests.harness import ADMIN_ID, BotHarness, said
@@ -478,3 +479,19 @@ async def test_telegram_refusing_faster_than_we_pace_is_honoured_without_a_storm
     )
     # Without honouring them, about half of the calls would be refused.
     assert harness.emu.stats["429"] <= 12, harness.emu.stats
+
+
+async def test_a_recipient_erasing_their_data_mid_broadcast_does_not_hold_it_up(
+    harness: BotHarness,
+) -> None:
+    members = await seed(harness, 36_000, 60, "Korçë")
+    admin = harness.user(ADMIN_ID, "Admin")
+    preview = await _to_municipality(harness, admin, "Korçë")
+    await _press_send(admin, preview)
+    while await _sent_copies(harness) < 5:  # noqa: ASYNC110 - watching the database
+        await asyncio.sleep(0.05)
+    async with harness.database.write() as session:
+        await erase_account(session, members[-1], harness.clock.now())
+    report = await report_of(admin, within=30)
+    assert report.text is not None and said("Delivered: {n}", n=59) in report.text
+    assert not harness.emu.messages(members[-1])

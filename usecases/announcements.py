@@ -220,11 +220,11 @@ async def _advance(session: AsyncSession, services: Services, announcement: Anno
         await _edit_progress(session, services, announcement, now, force=True)
         return True
     progress = await store.progress(session, announcement, now)
-    if announcement.status == store.SENDING_STATUS and not progress.done:
-        await _edit_progress(session, services, announcement, now)
+    if not progress.done:
+        # Still sending; or stopped with copies on their way: report once they land.
+        if announcement.status == store.SENDING_STATUS:
+            await _edit_progress(session, services, announcement, now)
         return True
-    if await store.in_flight(session, announcement.id):
-        return True  # stopped, with copies still on their way: report once they land
     await _finish(session, services, announcement, now)
     return False
 
