@@ -79,7 +79,7 @@ async def announce_command(update: Update, context: BotContext) -> None:
             await audit.record(session, at=now, actor_id=user.id, action="announcement.refused")
             reply = texts.officers_only()
         else:
-            await store.start_draft(session, user.id, now, _update_id())
+            await store.start_draft(session, user.id, now)
             await _stop_typing(session, user.id)
             reply = texts.choose_target(scope, context.places)
     await send_replies(context, chat.id, [reply])

@@ -53,9 +53,7 @@ LIVE: Final = (SCHEDULED, SENDING_STATUS)
 # --- drafts ----------------------------------------------------------------------------------
 
 
-async def start_draft(
-    session: AsyncSession, sender_id: int, now: datetime, update_id: int | None
-) -> Announcement:
+async def start_draft(session: AsyncSession, sender_id: int, now: datetime) -> Announcement:
     """A new wizard for the sender; an unfinished one before it is dropped."""
     await session.execute(
         delete(Announcement).where(
@@ -65,7 +63,6 @@ async def start_draft(
     draft = Announcement(
         sender_id=sender_id,
         step="target",
-        since_update_id=update_id,
         ask_ack=False,
         status=DRAFT,
         total=0,

@@ -493,10 +493,10 @@ class Announcement(Base):
     sender_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None: the CLI
     target_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
     target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # While the wizard waits for the message (or a time), the sender's account says so
+    # (`account.correcting`, with the update it waits after): any other update of their
+    # chat in between ends the wait, as for a rejection's reason.
     step: Mapped[str] = mapped_column(String(16), default="target")
-    # The update after which the wizard waits for the message (or the time): any other
-    # update of the sender's chat in between ends the wait (as for a rejection's reason).
-    since_update_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     source_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     source_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     content_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)

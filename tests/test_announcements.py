@@ -203,9 +203,17 @@ async def test_a_chair_reaches_only_their_municipality_even_with_forged_presses(
         assert "ann:v1:send:" not in str(refused.buttons)
     assert len(await actions(harness, "announcement.refused")) == 7
 
-    preview = await compose(
-        harness, chair, f"ann:v1:to:municipality:{korce_place.id}", text="Takim i degës"
+    # A sticker is no announcement: said so, and the wizard still waits for the message.
+    await harness.say(chair, "/njoftim")
+    await harness.press(chair, f"ann:v1:to:municipality:{korce_place.id}")
+    await chair.send_sticker()
+    refused = await harness.answer(chair)
+    assert refused.text == said(
+        "That cannot be sent as an announcement. Send a text, or a photo, a video or a "
+        "document (with a caption if you like)."
     )
+    await chair.send("Takim i degës")
+    preview = await wait_for(chair, lambda m: "ann:v1:send:" in str(m.buttons))
     await harness.press(chair, _button(preview, "ann:v1:send:"))
     await report_of(chair)
     for member in korce:

@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("target_kind", sa.String(length=16), nullable=True),
         sa.Column("target_id", sa.Integer(), nullable=True),
         sa.Column("step", sa.String(length=16), nullable=False),
-        sa.Column("since_update_id", sa.BigInteger(), nullable=True),
         sa.Column("source_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("source_message_id", sa.BigInteger(), nullable=True),
         sa.Column("content_kind", sa.String(length=16), nullable=True),
