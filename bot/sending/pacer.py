@@ -46,6 +46,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import math
 import random
 import time
 import warnings
@@ -171,9 +172,15 @@ class Pacer(BaseRateLimiter[Pace]):
         self._paused_until = 0.0
         self._recent_429s: list[tuple[float, int]] = []  # (when, chat) in the last second
         self._recent_grants: deque[float] = deque()  # when slots were granted, last second
-        # Grants of the last second: never more than the rate in any one-second window,
-        # which is how Telegram counts.
+        # Never more than the rate in any one-second window, which is how Telegram counts:
+        # a call counts from its grant until one second after its answer (`_window` holds
+        # the answers of the last second, `_open` the calls granted and not answered).
+        # Telegram counts it at some moment in between, so however the network and the
+        # event loop shift calls, no second of Telegram's sees more than the window
+        # (measured: counted at the grant only, calls arrived bunched by ~25 ms and a
+        # broadcast at 0.99 of the limit met 429s).
         self._window: deque[float] = deque()
+        self._open = 0
         self._window_cap = max(1, int(rate_per_second))
         self._backlog = False  # calls were still waiting when the last slot was granted
         self._window_narrowed_at = 0.0
@@ -229,7 +236,7 @@ class Pacer(BaseRateLimiter[Pace]):
             elif paced:  # the rest (answers to presses, getMe, menus) are not messages
                 await self.acquire(chat_id, priority, seq=seq)
             try:
-                return await callback(*args, **kwargs)
+                return await self._call(callback, args, kwargs, counted=paced and not paid)
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
                 self.stats["rate_limited"] += 1
@@ -263,6 +270,28 @@ class Pacer(BaseRateLimiter[Pace]):
                 )
                 await asyncio.sleep(delay)
 
+    async def _call(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        *,
+        counted: bool,
+    ) -> Any:
+        """The call itself; a counted one stays in the window until its answer is back."""
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            if counted:
+                self._answered()
+
+    def _answered(self) -> None:
+        """A granted call is over: from now on it counts in the window by its answer's time."""
+        self._open -= 1
+        self._window.append(self._clock())
+        if self._changed is not None:
+            self._changed.set()
+
     # --- slots ------------------------------------------------------------------------------
 
     async def acquire(
@@ -280,6 +309,8 @@ class Pacer(BaseRateLimiter[Pace]):
         except asyncio.CancelledError:
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
+            if waiter.granted.done() and not waiter.granted.cancelled():
+                self._answered()  # granted, then cancelled before the call: no call open
             raise
 
     async def _paid_slot(self) -> None:
@@ -339,9 +370,10 @@ class Pacer(BaseRateLimiter[Pace]):
         if self._window_cap < full and now - self._window_narrowed_at >= 1.0:
             self._window_cap = min(full, self._window_cap + self._step)
             self._window_narrowed_at = now
-        if len(self._window) < self._window_cap:
+        if len(self._window) + self._open < self._window_cap:
             return 0.0
-        return self._window[0] + 1.0
+        # Full: room comes when an answer leaves the window, or when a call is answered.
+        return self._window[0] + 1.0 if self._window else math.inf
 
     def _prune_cooling(self, now: float) -> None:
         while self._cooling and self._cooling[0][0] <= now:
@@ -373,7 +405,7 @@ class Pacer(BaseRateLimiter[Pace]):
                 wake_at = slot if slot > now else self._grant_one(now)
             if wake_at is None and self._waiters:
                 continue  # granted one: look again at once for the next slot
-            timeout = None if wake_at is None else max(wake_at - now, 0.0)
+            timeout = None if wake_at is None or wake_at == math.inf else max(wake_at - now, 0.0)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._changed.wait()
@@ -420,7 +452,7 @@ class Pacer(BaseRateLimiter[Pace]):
         catch_up = TIMER_SLACK if self._backlog else 0.0
         self._next_slot = max(now - catch_up, self._next_slot) + interval
         self._backlog = bool(self._waiters)
-        self._window.append(now)
+        self._open += 1
         self.stats["granted"] += 1
         self._recent_grants.append(now)
         if len(self._recent_grants) > 4 * self.rate_per_second:
