@@ -23,7 +23,7 @@ from storage.accounts import ensure_account
 from storage.db import Database
 from storage.drafts import discard_draft, start_draft
 from storage.geography import list_places
-from storage.members import latest_member, submit_draft
+from storage.members import latest_member, submit_application
 from storage.models import Member
 from storage.roles import grant_role
 
@@ -118,7 +118,7 @@ async def _apply(
     draft.phone_e164 = applicant.phone_e164
     draft.phone_verified = True
     draft.municipality_id = municipality_id
-    result = await submit_draft(session, draft, PRACTICE_LANGUAGE, at)
+    result = await submit_application(session, person, PRACTICE_LANGUAGE, at)
     if result.member is None:
         await discard_draft(session, person)
         return None

@@ -60,6 +60,12 @@ async def pending_in_scope(
     return list(page.all()), int(total or 0)
 
 
+async def count_pending_in_scope(session: AsyncSession, scope: Scope) -> int:
+    """How many applications wait for a decision in the scope (a burst summary's count)."""
+    base = in_scope(select(Member.id).where(Member.status == "pending"), scope)
+    return int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+
+
 async def pending_older_than(session: AsyncSession, cutoff: datetime) -> list[Member]:
     """Pending applications submitted before `cutoff` (reminders; system-wide, no actor)."""
     query = select(Member).where(Member.status == "pending", Member.submitted_at < cutoff)

@@ -46,6 +46,7 @@ from typing import Any, Final
 
 import aiosqlite
 from sqlalchemy import Column, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi, SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -164,6 +165,9 @@ MISSING_ROWS: Final = "missing_rows"
 #: `session.info` key: telegram id -> the registration draft as the turn read it (or None),
 #: kept in step by storage/drafts.py; anything else that adds or deletes drops it.
 TURN_DRAFTS: Final = "turn_drafts"
+#: `session.info` key: telegram id -> the status of their latest entry as the turn read it
+#: ("" when they have none); dropped when the session adds or deletes an entry.
+TURN_STANDINGS: Final = "turn_standings"
 
 
 class TurnSession(Session):
@@ -185,21 +189,46 @@ class TurnSession(Session):
         return super().get(entity, ident, **kwargs)
 
     def add(self, instance: object, _warn: bool = True) -> None:
-        self._forget_turn()
+        self._forget_turn(type(instance))
         super().add(instance, _warn=_warn)
 
     def merge(self, instance: Any, **kwargs: Any) -> Any:
-        self._forget_turn()
+        self._forget_turn(type(instance))
         return super().merge(instance, **kwargs)
 
     def delete(self, instance: object) -> None:
-        self._forget_turn()
+        self._forget_turn(type(instance))
         super().delete(instance)
 
-    def _forget_turn(self) -> None:
-        # A row added may be one found missing, a draft deleted one the turn read.
-        self.info.pop(MISSING_ROWS, None)
-        self.info.pop(TURN_DRAFTS, None)
+    def _forget_turn(self, kind: type) -> None:
+        """A row added or deleted changes what the turn knows of its own table only.
+
+        A row added may be one found missing (of its class); a draft added or deleted
+        changes the draft the turn read. Adding an account leaves the knowledge that there
+        is no draft standing (measured: consent asked for the draft again after creating
+        the account, one statement per registration).
+        """
+        missing = self.info.get(MISSING_ROWS)
+        if missing:
+            self.info[MISSING_ROWS] = {(k, i) for k, i in missing if not issubclass(kind, k)}
+        if getattr(kind, "__tablename__", None) in _TURN_TABLES:
+            self.info.pop(TURN_DRAFTS, None)
+            self.info.pop(TURN_STANDINGS, None)
+
+
+#: Tables whose rows the turn's read keeps as values (a draft, the latest entry's status).
+_TURN_TABLES: Final = frozenset({"registration_draft", "member"})
+
+
+@event.listens_for(TurnSession, "do_orm_execute")
+def _turn_rows_changed(state: Any) -> None:
+    """An INSERT, UPDATE or DELETE of drafts or entries through the session: what the turn
+    read of them is stale, so the next question asks the database."""
+    if state.is_select:
+        return
+    if any(getattr(m.class_, "__tablename__", None) in _TURN_TABLES for m in state.all_mappers):
+        state.session.info.pop(TURN_DRAFTS, None)
+        state.session.info.pop(TURN_STANDINGS, None)
 
 
 @event.listens_for(TurnSession, "after_transaction_end")
@@ -208,6 +237,7 @@ def _turn_ends(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(MISSING_ROWS, None)
         session.info.pop(TURN_DRAFTS, None)
+        session.info.pop(TURN_STANDINGS, None)
 
 
 #: `session.info` key: the sqlite3 connection of the session's transaction (`sqlite_connection`).
@@ -271,6 +301,16 @@ def sqlite_result(column: Column[Any]) -> Callable[[Any], Any]:
 
 def _same(value: Any) -> Any:
     return value
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"Regjistri supports SQLite and PostgreSQL, not {name}")
 
 
 def is_sqlite_url(url: str | URL) -> bool:

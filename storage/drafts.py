@@ -182,6 +182,17 @@ async def start_draft(
 ERASED_PERSONAL_DATA = "erased_personal_data"
 
 
+async def drop_submitted_draft(session: AsyncSession, telegram_id: int) -> None:
+    """Delete the draft that just became an entry (its consent stays: the entry rests on it).
+
+    One DELETE; the session forgets the row, and the turn's read knows it is gone.
+    """
+    await session.execute(
+        delete(RegistrationDraft).where(RegistrationDraft.telegram_id == telegram_id)
+    )
+    session.info.setdefault(TURN_DRAFTS, {})[telegram_id] = None
+
+
 async def discard_draft(session: AsyncSession, telegram_id: int) -> bool:
     """Delete the draft and the consent it rested on (nothing of the person remains).
 

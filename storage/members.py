@@ -10,10 +10,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Standing
+from domain.text import fold_name
+from storage.db import TURN_STANDINGS, dialect_insert
+from storage.drafts import drop_submitted_draft, load_draft
 from storage.models import MEMBER_ACTIVE, Consent, Member, RegistrationDraft
 
 
@@ -58,10 +60,13 @@ async def standing(session: AsyncSession, telegram_id: int) -> Standing:
 
     Only the latest entry can be active: a new application is refused while one is.
     """
-    latest = await latest_member(session, telegram_id)
-    if latest is None:
+    status = session.info.get(TURN_STANDINGS, {}).get(telegram_id)  # the turn's read
+    if status is None:
+        latest = await latest_member(session, telegram_id)
+        status = latest.status if latest is not None else ""
+    if not status:
         return Standing.NONE
-    return Standing.ACTIVE if latest.status in MEMBER_ACTIVE else Standing.FORMER
+    return Standing.ACTIVE if status in MEMBER_ACTIVE else Standing.FORMER
 
 
 async def verified_phone_in_use(session: AsyncSession, phone_e164: str, telegram_id: int) -> bool:
@@ -94,59 +99,65 @@ async def entries_sharing_phone(session: AsyncSession, member: Member) -> int:
     return len(found.all())
 
 
-async def submit_draft(
-    session: AsyncSession, draft: RegistrationDraft, language: str, now: datetime
+async def submit_application(
+    session: AsyncSession, telegram_id: int, language: str, now: datetime
 ) -> SubmitResult:
-    """Turn a complete draft into a pending entry and delete the draft.
+    """Turn the account's complete draft into a pending entry and delete the draft.
 
-    A typed number may repeat another entry's (the deciders see the clash); a verified
-    one may not repeat another verified one. The partial unique indexes are the final word
-    on duplicates (two processes submitting at once): the insert runs in a savepoint so a
-    lost race is reported, not raised.
+    The draft is the one the turn read (storage/turn.py). A typed number may repeat another
+    entry's (the deciders see the clash); a verified one may not repeat another verified
+    one. The partial unique indexes are the final word on duplicates (an entry already
+    active, two processes submitting at once): the INSERT does nothing on a conflict, and
+    only then is the reason looked up — so a submission is one INSERT and one DELETE, not
+    a savepoint, a flush and the checks before it (bench/registration.py, Confirm).
     """
+    draft = await load_draft(session, telegram_id)
     if (
-        draft.full_name is None
+        draft is None
+        or draft.full_name is None
         or draft.birth_date is None
         or draft.phone_e164 is None
         or draft.municipality_id is None
     ):
         return SubmitResult(None, SubmitProblem.INCOMPLETE)
-    if await active_member(session, draft.telegram_id) is not None:
-        return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)
-    if draft.phone_verified and await verified_phone_in_use(
-        session, draft.phone_e164, draft.telegram_id
-    ):
+    if draft.phone_verified and await verified_phone_in_use(session, draft.phone_e164, telegram_id):
         return SubmitResult(None, SubmitProblem.PHONE_TAKEN)
     member = Member(
-        telegram_id=draft.telegram_id,
+        telegram_id=telegram_id,
         full_name=draft.full_name,
+        name_folded=fold_name(draft.full_name),
         birth_date=draft.birth_date,
         phone_e164=draft.phone_e164,
         phone_verified=draft.phone_verified,
         municipality_id=draft.municipality_id,
         language=language,
-        consent_id=draft.consent_id,
         status="pending",
         submitted_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(member)
-            await session.flush()
-    except IntegrityError:
-        if await active_member(session, draft.telegram_id) is not None:
+    consent = (
+        select(RegistrationDraft.consent_id)
+        .where(RegistrationDraft.telegram_id == telegram_id)
+        .scalar_subquery()
+    )
+    columns = {
+        column: getattr(member, column)
+        for column in (
+            "telegram_id", "full_name", "name_folded", "birth_date", "phone_e164",
+            "phone_verified", "municipality_id", "language", "status", "submitted_at",
+        )
+    }  # fmt: skip
+    statement = (
+        dialect_insert(session)(Member)
+        .values(**columns, consent_id=consent)
+        .on_conflict_do_nothing()
+        .returning(Member.id, Member.consent_id)
+    )
+    inserted = (await session.execute(statement)).one_or_none()
+    if inserted is None:
+        if await active_member(session, telegram_id) is not None:
             return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)
         return SubmitResult(None, SubmitProblem.PHONE_TAKEN)
-    await session.delete(draft)
-    await session.flush()
+    member.id, member.consent_id = inserted
+    await drop_submitted_draft(session, telegram_id)
+    session.info.setdefault(TURN_STANDINGS, {})[telegram_id] = member.status
     return SubmitResult(member)
-
-
-async def submit_application(
-    session: AsyncSession, telegram_id: int, language: str, now: datetime
-) -> SubmitResult:
-    """Submit the account's draft (`submit_draft`); INCOMPLETE when there is none."""
-    draft = await session.get(RegistrationDraft, telegram_id)
-    if draft is None:
-        return SubmitResult(None, SubmitProblem.INCOMPLETE)
-    return await submit_draft(session, draft, language, now)

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Delivery
 
 METHODS: Final = frozenset({"sendMessage", "editMessageText", "copyMessage"})
@@ -54,16 +54,6 @@ def short_error(error: str) -> str:
     return flat if len(flat) <= ERROR_MAX else flat[: ERROR_MAX - 1] + "…"
 
 
-def _insert_for(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"the outbox supports SQLite and PostgreSQL, not {name}")
-
-
 #: Set in `session.info` by a session that queued (or changed) an outgoing message.
 QUEUED_MESSAGES = "queued_messages"
 
@@ -81,7 +71,37 @@ async def enqueue(
     priority: int = 0,
     not_before: datetime | None = None,
 ) -> Delivery | None:
-    """Queue one Bot API call to `chat_id`; None when `dedupe_key` was queued before.
+    """Queue one Bot API call to `chat_id` (`enqueue_id`), and load the row."""
+    new_id = await enqueue_id(
+        session,
+        chat_id=chat_id,
+        method=method,
+        payload=payload,
+        now=now,
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+        dedupe_key=dedupe_key,
+        priority=priority,
+        not_before=not_before,
+    )
+    return None if new_id is None else await session.get(Delivery, new_id)
+
+
+async def enqueue_id(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    ref_kind: str | None = None,
+    ref_id: int | None = None,
+    dedupe_key: str | None = None,
+    priority: int = 0,
+    not_before: datetime | None = None,
+) -> int | None:
+    """Queue one Bot API call to `chat_id`; its row's id, None when `dedupe_key` was queued
+    before. (One statement: callers that need no row object spare its load.)
 
     The session notes that it queued something (`queued_messages`): the update's turn wakes
     the outbox sender after its commit only then, not after every write.
@@ -101,7 +121,7 @@ async def enqueue(
         raise ValueError("chat_id is a column of its own, not part of the payload")
     if not_before is None and not _NOT_BEFORE_NULLABLE:
         not_before = ASAP
-    insert = _insert_for(session)
+    insert = dialect_insert(session)
     statement = (
         insert(Delivery)
         .values(
@@ -121,10 +141,9 @@ async def enqueue(
         .returning(Delivery.id)
     )
     new_id = (await session.execute(statement)).scalar_one_or_none()
-    if new_id is None:
-        return None
-    session.info[QUEUED_MESSAGES] = True
-    return await session.get(Delivery, new_id)
+    if new_id is not None:
+        session.info[QUEUED_MESSAGES] = True
+    return new_id
 
 
 async def _locked(session: AsyncSession, delivery_id: int) -> Delivery | None:
@@ -150,9 +169,26 @@ async def enqueue_edit(
     now: datetime,
     not_before: datetime | None = None,
 ) -> Delivery | None:
+    """`enqueue_edit_id`, with the edit's row loaded."""
+    edit_id = await enqueue_edit_id(
+        session, original_id=original_id, payload=payload, now=now, not_before=not_before
+    )
+    if edit_id is None:
+        return None
+    return await session.get(Delivery, edit_id, populate_existing=True)
+
+
+async def enqueue_edit_id(
+    session: AsyncSession,
+    *,
+    original_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> int | None:
     """Change the text (and buttons) of the message delivery `original_id` sends or sent.
 
-    Returns the editMessageText row that will carry the change, or None when no row is
+    Returns the id of the editMessageText row that will carry the change, or None when no row is
     needed: the original is still queued (its payload is rewritten, so the person gets one
     message with the final text and no edit call is spent), or it will never be sent
     (failed, unreachable, cancelled: there is nothing to edit). Only the latest edit
@@ -205,7 +241,7 @@ async def enqueue_edit(
     )
     pending = result.scalars().first()
     if pending is not None:
-        return await session.get(Delivery, pending, populate_existing=True)
+        return int(pending)
     edit = Delivery(
         chat_id=original.chat_id,
         method="editMessageText",
@@ -221,7 +257,7 @@ async def enqueue_edit(
     )
     session.add(edit)
     await session.flush()
-    return edit
+    return edit.id
 
 
 async def deliveries_for(session: AsyncSession, ref_kind: str, ref_id: int) -> list[Delivery]:

@@ -7,6 +7,7 @@ a registration step was 6 statements in its turn). `read_turn` reads the three r
 statement (LEFT JOINs from the actor's id) and leaves what it found in the session, so the
 storage functions that ask later are answered without a statement:
 
+- the status of the person's latest entry (`storage.members.standing` answers from it);
 - the draft, as the dialogue's `Draft` value (`storage.drafts.load_draft` takes it from
   there, `save_draft` keeps it in step);
 - a row that does not exist is remembered as missing (`storage.db.TurnSession`), until the
@@ -30,13 +31,27 @@ from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Draft
-from storage.db import MISSING_ROWS, TURN_DRAFTS, sqlite_connection, sqlite_result, sqlite_run
+from storage.db import (
+    MISSING_ROWS,
+    TURN_DRAFTS,
+    TURN_STANDINGS,
+    sqlite_connection,
+    sqlite_result,
+    sqlite_run,
+)
 from storage.drafts import HELD_ROWS, draft_value, draft_value_of
-from storage.models import Account, DecisionDraft, RegistrationDraft
+from storage.models import Account, DecisionDraft, Member, RegistrationDraft
 
 _ACTOR = select(bindparam("actor", type_=BigInteger).label("id")).subquery("actor")
+_LATEST_STATUS = (
+    select(Member.status)
+    .where(Member.telegram_id == _ACTOR.c.id)
+    .order_by(Member.submitted_at.desc(), Member.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
 _TURN = (
-    select(Account, RegistrationDraft, DecisionDraft)
+    select(Account, RegistrationDraft, DecisionDraft, _LATEST_STATUS)
     .select_from(_ACTOR)
     .outerjoin(Account, Account.telegram_id == _ACTOR.c.id)
     .outerjoin(RegistrationDraft, RegistrationDraft.telegram_id == _ACTOR.c.id)
@@ -46,7 +61,9 @@ _TURN = (
 _SQLITE_TURN: Final = (
     "SELECT a.telegram_id, a.language, a.unreachable_at, a.correcting,"
     " d.telegram_id, d.step, d.full_name, d.birth_date, d.phone_e164, d.phone_verified,"
-    " d.municipality_id, d.editing, d.pending, w.telegram_id"
+    " d.municipality_id, d.editing, d.pending, w.telegram_id,"
+    " (SELECT m.status FROM member AS m WHERE m.telegram_id = me.id"
+    "  ORDER BY m.submitted_at DESC, m.id DESC LIMIT 1)"
     " FROM (SELECT ? AS id) AS me"
     " LEFT JOIN account AS a ON a.telegram_id = me.id"
     " LEFT JOIN registration_draft AS d ON d.telegram_id = me.id"
@@ -75,7 +92,7 @@ async def read_turn(session: AsyncSession, telegram_id: int) -> Turn:
         return await _read_turn_orm(session, telegram_id)
     row = sqlite_run(raw, _SQLITE_TURN, (telegram_id,)).fetchone()
     (account_id, language, unreachable, correcting, draft_id, step, full_name, birth_date,
-     phone, verified, municipality_id, editing, pending, wait_id) = row  # fmt: skip
+     phone, verified, municipality_id, editing, pending, wait_id, latest) = row  # fmt: skip
     draft = None
     if draft_id is not None:
         draft = draft_value(
@@ -90,6 +107,7 @@ async def read_turn(session: AsyncSession, telegram_id: int) -> Turn:
         )
     _remember(session, telegram_id, account_id is None, draft, draft_id is None, wait_id is None)
     session.info.setdefault(TURN_CORRECTING, {})[telegram_id] = correcting
+    session.info.setdefault(TURN_STANDINGS, {})[telegram_id] = latest or ""
     return Turn(
         language if account_id is not None else None,
         _UNREACHABLE(unreachable),
@@ -99,13 +117,14 @@ async def read_turn(session: AsyncSession, telegram_id: int) -> Turn:
 
 
 async def _read_turn_orm(session: AsyncSession, telegram_id: int) -> Turn:
-    account, row, waiting = (await session.execute(_TURN, {"actor": telegram_id})).one()
+    account, row, waiting, latest = (await session.execute(_TURN, {"actor": telegram_id})).one()
     # The identity map holds rows weakly: held for the transaction, so lookups find them.
     session.info.setdefault(HELD_ROWS, []).extend(r for r in (account, row, waiting) if r)
     draft = draft_value_of(row) if row is not None else None
     _remember(session, telegram_id, account is None, draft, row is None, waiting is None)
     correcting = account.correcting if account is not None else None
     session.info.setdefault(TURN_CORRECTING, {})[telegram_id] = correcting
+    session.info.setdefault(TURN_STANDINGS, {})[telegram_id] = latest or ""
     return Turn(
         account.language if account is not None else None,
         account.unreachable_at if account is not None else None,

@@ -6,7 +6,7 @@ that caused it, so "decided" and "the member will be told" commit together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +20,9 @@ from domain.permissions import RoleKind, covering_grant, scope_of
 from storage import audit, outbox
 from storage.accounts import language_of as stored_language
 from storage.applications import APPLICATION_REF, application_in_scope
+from storage.deciders import Decider, deciders_over
 from storage.members import entries_sharing_phone
-from storage.models import Delivery, Member, Role
+from storage.models import Delivery, Member
 from storage.roles import active_grants, grant_of, holders
 from usecases import bursts
 from usecases.keyboards import inline
@@ -110,75 +111,83 @@ async def language_of(session: AsyncSession, services: Services, telegram_id: in
     return await stored_language(session, telegram_id, services.settings.default_language)
 
 
-async def deciders_for(session: AsyncSession, member: Member, services: Services) -> list[Role]:
+async def deciders_for(session: AsyncSession, member: Member, services: Services) -> list[Decider]:
     """Who hears of a new application: its chairs; with no chair, at once the county's
-    coordinators; with neither, the national admins.
+    coordinators; with neither, the national admins — with what a card needs about each
+    (storage.deciders: one statement).
 
     The applicant is never among them: a chair applying in their own municipality does not
     decide their own membership (the handler refuses it too), so it goes one level up.
     """
-
-    def others(roles: list[Role]) -> list[Role]:
-        return [role for role in roles if role.telegram_id != member.telegram_id]
-
-    chairs = others(await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id))
-    if chairs:
-        return chairs
-    county_id = services.places[member.municipality_id].county_id
-    coordinators = others(await holders(session, RoleKind.COORDINATOR, county_id=county_id))
-    return coordinators or others(await holders(session, RoleKind.ADMIN))
+    return await deciders_over(
+        session,
+        municipality_id=member.municipality_id,
+        county_id=services.places[member.municipality_id].county_id,
+        applicant_id=member.telegram_id,
+        card_ref=APPLICATION,
+        summary_ref=bursts.SUMMARY_REF,
+        since=services.clock.now() - bursts.QUIET,
+    )
 
 
 async def send_card(
     session: AsyncSession,
     services: Services,
     member: Member,
-    recipient_id: int,
+    decider: Decider,
     *,
     note: str | None,
     now: datetime,
     dedupe_key: str | None = None,
-    role: Role | None = None,
-    phone_shared: int | None = None,
+    phone_shared: Callable[[], Awaitable[int]] | None = None,
 ) -> None:
     """Queue one decider's copy of the application, with the two buttons (or, in a burst,
     bring their summary up to date instead).
 
-    `role` (the grant that brings the card) and `phone_shared` spare a query each when the
-    caller already has them: a submission sends the same application to several people.
+    `phone_shared` counts the other entries with the application's number, asked only when
+    a card is written (a submission asks once for all its deciders).
     """
-    language = await language_of(session, services, recipient_id)
-    if await bursts.folding(session, recipient_id, now):
-        await bursts.refresh_summary(session, services, recipient_id, language, now)
+    language = decider.language or services.settings.default_language
+    if decider.card_queued or decider.summary_id is not None:
+        await bursts.refresh_summary(session, services, decider, language, now)
         return
-    if phone_shared is None:
-        phone_shared = await entries_sharing_phone(session, member)
+    shared = await (phone_shared or (lambda: entries_sharing_phone(session, member)))()
     with use_language(language):
-        card = application_card(services, member, now, phone_shared=phone_shared)
+        card = application_card(services, member, now, phone_shared=shared)
         text = f"{_(note)}\n\n{card}" if note else card
         markup = decision_buttons(member.id).to_dict()
-    queued = await outbox.enqueue(
+    queued = await outbox.enqueue_id(
         session,
-        chat_id=recipient_id,
+        chat_id=decider.telegram_id,
         method="sendMessage",
         payload={"text": text, "reply_markup": markup},
         now=now,
         ref_kind=APPLICATION,
         ref_id=member.id,
-        dedupe_key=dedupe_key or f"application:{member.id}:to:{recipient_id}",
+        dedupe_key=dedupe_key or f"application:{member.id}:to:{decider.telegram_id}",
         priority=1,
     )
     if queued is None:
         return  # they have this card already
     # A card is a read of the record, in the role that brings it (the member's "who looked").
     place = services.places[member.municipality_id]
-    grants = [grant_of(role)] if role is not None else await active_grants(session, recipient_id)
     grant = covering_grant(
-        grants, municipality_id=member.municipality_id, county_id=place.county_id
+        [grant_of(decider.role)], municipality_id=member.municipality_id, county_id=place.county_id
     )
     await audit.record_reads(
-        session, at=now, actor_id=recipient_id, action="read.card", reads=[(member.id, grant)]
+        session,
+        at=now,
+        actor_id=decider.telegram_id,
+        action="read.card",
+        reads=[(member.id, grant)],
     )
+
+
+def no_chair_note(deciders: list[Decider]) -> str | None:
+    """The line above a card that comes to someone only because the place has no chair."""
+    if deciders and deciders[0].role.kind != RoleKind.CHAIR.value:
+        return N_("This municipality has no branch chair yet, so this application comes to you.")
+    return None
 
 
 async def application_submitted(
@@ -187,25 +196,20 @@ async def application_submitted(
     """Queue the application to whoever decides it; returns who that is (the member is
     told: a branch chair, a county coordinator or national staff), None if nobody."""
     now = services.clock.now()
-    recipients = await deciders_for(session, member, services)
-    note = None
-    # deciders_for returns the chairs when there are any: no second look-up for them.
-    if recipients and recipients[0].kind != RoleKind.CHAIR.value:
-        note = N_("This municipality has no branch chair yet, so this application comes to you.")
-    shared = await entries_sharing_phone(session, member)
-    by_person = {role.telegram_id: role for role in recipients}
-    for telegram_id in sorted(by_person):
+    deciders = await deciders_for(session, member, services)
+    shared: list[int] = []
+
+    async def phone_shared() -> int:
+        if not shared:
+            shared.append(await entries_sharing_phone(session, member))
+        return shared[0]
+
+    note = no_chair_note(deciders)
+    for decider in sorted(deciders, key=lambda d: d.telegram_id):
         await send_card(
-            session,
-            services,
-            member,
-            telegram_id,
-            note=note,
-            now=now,
-            role=by_person[telegram_id],
-            phone_shared=shared,
+            session, services, member, decider, note=note, now=now, phone_shared=phone_shared
         )
-    return RoleKind(recipients[0].kind) if recipients else None
+    return RoleKind(deciders[0].role.kind) if deciders else None
 
 
 async def _recount_summaries(

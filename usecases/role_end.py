@@ -16,9 +16,15 @@ from storage.applications import (
     pending_in_scope,
 )
 from storage.models import Role
-from storage.roles import active_grants, grant_of, holders
+from storage.roles import active_grants, grant_of
 from usecases.bursts import SUMMARY_REF
-from usecases.notifications import deciders_for, language_of, send_card, withdraw_cards
+from usecases.notifications import (
+    deciders_for,
+    language_of,
+    no_chair_note,
+    send_card,
+    withdraw_cards,
+)
 from usecases.services import Services
 
 #: Enough for any municipality or county at once; the reminders job catches the rest.
@@ -78,14 +84,9 @@ async def _escalate(session: AsyncSession, services: Services, former: Scope) ->
     members, _total = await pending_in_scope(session, former, limit=ESCALATE_AT_MOST)
     now = services.clock.now()
     for member in members:
-        recipients = await deciders_for(session, member, services)
-        chairs = await holders(session, RoleKind.CHAIR, municipality_id=member.municipality_id)
-        note = (
-            None
-            if chairs
-            else N_("This municipality has no branch chair yet, so this application comes to you.")
-        )
+        deciders = await deciders_for(session, member, services)
+        note = no_chair_note(deciders)
         # The dedupe key per application and recipient: who already has the card gets no
         # second one.
-        for telegram_id in sorted({r.telegram_id for r in recipients}):
-            await send_card(session, services, member, telegram_id, note=note, now=now)
+        for decider in sorted(deciders, key=lambda d: d.telegram_id):
+            await send_card(session, services, member, decider, note=note, now=now)
