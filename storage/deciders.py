@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.permissions import Grant, RoleKind
 from storage.models import Account, Delivery, Role
 from storage.outbox import QUEUED, SENDING, SENT
-from storage.roles import grant_of
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,62 @@ class Decider:
     """One person who may hear of an application, as the submission finds them."""
 
     telegram_id: int
-    role: Role  # the grant that brings them the application
+    grant: Grant  # the grant that brings them the application
     grants: tuple[Grant, ...]  # every active grant they hold
     language: str | None  # None: no account row (the default language applies)
     card_queued: bool  # a card of theirs is still waiting for its turn
     summary_id: int | None  # their burst summary (its first row), live and touched since `since`
+
+
+def _statement() -> Select[Any]:
+    """Built once, with bind parameters: building it per submission (an EXISTS, a scalar
+    subquery, an outer join) cost more CPU than running it (bench/registration.py
+    --profile), and plain columns spare loading Role objects."""
+    covering = or_(
+        and_(Role.kind == RoleKind.CHAIR.value, Role.municipality_id == bindparam("municipality")),
+        and_(Role.kind == RoleKind.COORDINATOR.value, Role.county_id == bindparam("county")),
+        Role.kind == RoleKind.ADMIN.value,
+    )
+    people = select(Role.telegram_id).where(
+        Role.revoked_at.is_(None), covering, Role.telegram_id != bindparam("applicant")
+    )
+    card_queued = exists().where(
+        Delivery.chat_id == Role.telegram_id,
+        Delivery.ref_kind == bindparam("card_ref"),
+        Delivery.status == QUEUED,
+    )
+    # The message to edit: the newest summary row's root (an edit row names the message
+    # it edits; every edit names the root, storage.outbox.enqueue_edit_id).
+    summary = (
+        select(func.coalesce(Delivery.edits_delivery_id, Delivery.id))
+        .where(
+            Delivery.chat_id == Role.telegram_id,
+            Delivery.ref_kind == bindparam("summary_ref"),
+            Delivery.status.in_((QUEUED, SENDING, SENT)),
+            Delivery.created_at >= bindparam("since", type_=Delivery.created_at.type),
+        )
+        .order_by(Delivery.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Role.id,
+            Role.telegram_id,
+            Role.kind,
+            Role.county_id,
+            Role.municipality_id,
+            Account.language,
+            card_queued.label("queued"),
+            summary.label("summary"),
+        )
+        .outerjoin(Account, Account.telegram_id == Role.telegram_id)
+        .where(Role.revoked_at.is_(None), Role.telegram_id.in_(people))
+        .order_by(Role.id)
+    )
+
+
+_DECIDERS: Final = _statement()
 
 
 async def deciders_over(
@@ -47,59 +98,41 @@ async def deciders_over(
 ) -> list[Decider]:
     """The chairs of the municipality; with none, the county's coordinators; with neither,
     the admins — never the applicant. One statement (see the module's docstring)."""
-    covering = or_(
-        and_(Role.kind == RoleKind.CHAIR.value, Role.municipality_id == municipality_id),
-        and_(Role.kind == RoleKind.COORDINATOR.value, Role.county_id == county_id),
-        Role.kind == RoleKind.ADMIN.value,
-    )
-    people = select(Role.telegram_id).where(
-        Role.revoked_at.is_(None), covering, Role.telegram_id != applicant_id
-    )
-    card_queued = exists().where(
-        Delivery.chat_id == Role.telegram_id,
-        Delivery.ref_kind == card_ref,
-        Delivery.status == QUEUED,
-    )
-    # The message to edit: the newest summary row's root (an edit row names the message
-    # it edits; every edit names the root, storage.outbox.enqueue_edit_id).
-    summary = (
-        select(func.coalesce(Delivery.edits_delivery_id, Delivery.id))
-        .where(
-            Delivery.chat_id == Role.telegram_id,
-            Delivery.ref_kind == summary_ref,
-            Delivery.status.in_((QUEUED, SENDING, SENT)),
-            Delivery.created_at >= since,
-        )
-        .order_by(Delivery.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = (
         await session.execute(
-            select(Role, Account.language, card_queued.label("queued"), summary.label("summary"))
-            .outerjoin(Account, Account.telegram_id == Role.telegram_id)
-            .where(Role.revoked_at.is_(None), Role.telegram_id.in_(people))
-            .order_by(Role.id)
+            _DECIDERS,
+            {
+                "municipality": municipality_id,
+                "county": county_id,
+                "applicant": applicant_id,
+                "card_ref": card_ref,
+                "summary_ref": summary_ref,
+                "since": since,
+            },
         )
     ).all()
+    held = [
+        (
+            Grant(role_id=row.id, kind=RoleKind(row.kind), county_id=row.county_id,
+                  municipality_id=row.municipality_id),
+            row,
+        )
+        for row in rows
+    ]  # fmt: skip
     grants: dict[int, list[Grant]] = {}
-    for role, *_ in rows:
-        grants.setdefault(role.telegram_id, []).append(grant_of(role))
+    for grant, row in held:
+        grants.setdefault(row.telegram_id, []).append(grant)
 
     def holding(kind: RoleKind, **place: int) -> list[Decider]:
         found: dict[int, Decider] = {}
-        for role, language, queued, summary_id in rows:
-            if role.kind != kind.value or role.telegram_id in found:
+        for grant, row in held:
+            person = row.telegram_id
+            if grant.kind is not kind or person in found:
                 continue
-            if any(getattr(role, column) != value for column, value in place.items()):
+            if any(getattr(grant, column) != value for column, value in place.items()):
                 continue
-            found[role.telegram_id] = Decider(
-                role.telegram_id,
-                role,
-                tuple(grants[role.telegram_id]),
-                language,
-                bool(queued),
-                summary_id,
+            found[person] = Decider(
+                person, grant, tuple(grants[person]), row.language, bool(row.queued), row.summary
             )
         return list(found.values())
 

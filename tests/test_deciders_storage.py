@@ -86,7 +86,7 @@ async def test_the_level_that_decides_and_no_one_else(db: Database) -> None:
     found = await _deciders(db, korce, korce_county)
     assert [d.telegram_id for d in found] == [6]
     (chair,) = found
-    assert chair.role.municipality_id == korce
+    assert chair.grant.municipality_id == korce
     assert sorted(g.municipality_id for g in chair.grants) == sorted([korce, pogradec])
     assert chair.language is None and not chair.card_queued and chair.summary_id is None
 

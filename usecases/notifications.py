@@ -23,7 +23,7 @@ from storage.applications import APPLICATION_REF, application_in_scope
 from storage.deciders import Decider, deciders_over
 from storage.members import entries_sharing_phone
 from storage.models import Delivery, Member
-from storage.roles import active_grants, grant_of, holders
+from storage.roles import active_grants, holders
 from usecases import bursts
 from usecases.keyboards import inline
 from usecases.services import Services
@@ -172,7 +172,7 @@ async def send_card(
     # A card is a read of the record, in the role that brings it (the member's "who looked").
     place = services.places[member.municipality_id]
     grant = covering_grant(
-        [grant_of(decider.role)], municipality_id=member.municipality_id, county_id=place.county_id
+        [decider.grant], municipality_id=member.municipality_id, county_id=place.county_id
     )
     await audit.record_reads(
         session,
@@ -185,7 +185,7 @@ async def send_card(
 
 def no_chair_note(deciders: list[Decider]) -> str | None:
     """The line above a card that comes to someone only because the place has no chair."""
-    if deciders and deciders[0].role.kind != RoleKind.CHAIR.value:
+    if deciders and deciders[0].grant.kind is not RoleKind.CHAIR:
         return N_("This municipality has no branch chair yet, so this application comes to you.")
     return None
 
@@ -209,7 +209,7 @@ async def application_submitted(
         await send_card(
             session, services, member, decider, note=note, now=now, phone_shared=phone_shared
         )
-    return RoleKind(deciders[0].role.kind) if deciders else None
+    return deciders[0].grant.kind if deciders else None
 
 
 async def _recount_summaries(
