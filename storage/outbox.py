@@ -70,38 +70,9 @@ async def enqueue(
     dedupe_key: str | None = None,
     priority: int = 0,
     not_before: datetime | None = None,
-) -> Delivery | None:
-    """Queue one Bot API call to `chat_id` (`enqueue_id`), and load the row."""
-    new_id = await enqueue_id(
-        session,
-        chat_id=chat_id,
-        method=method,
-        payload=payload,
-        now=now,
-        ref_kind=ref_kind,
-        ref_id=ref_id,
-        dedupe_key=dedupe_key,
-        priority=priority,
-        not_before=not_before,
-    )
-    return None if new_id is None else await session.get(Delivery, new_id)
-
-
-async def enqueue_id(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    method: str,
-    payload: dict[str, Any],
-    now: datetime,
-    ref_kind: str | None = None,
-    ref_id: int | None = None,
-    dedupe_key: str | None = None,
-    priority: int = 0,
-    not_before: datetime | None = None,
 ) -> int | None:
     """Queue one Bot API call to `chat_id`; its row's id, None when `dedupe_key` was queued
-    before. (One statement: callers that need no row object spare its load.)
+    before. One statement (no row object is loaded: no caller needs one).
 
     The session notes that it queued something (`queued_messages`): the update's turn wakes
     the outbox sender after its commit only then, not after every write.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.permissions import RoleKind
 from storage import outbox
@@ -97,29 +98,25 @@ async def test_the_level_that_decides_and_no_one_else(db: Database) -> None:
     assert [d.telegram_id for d in await _deciders(db, tirane, tirane_county)] == [1]
 
 
+async def _message_to_7(session: AsyncSession, ref_kind: str, at: datetime) -> int | None:
+    return await outbox.enqueue(
+        session,
+        chat_id=7,
+        method="sendMessage",
+        payload={"text": ref_kind},
+        now=at,
+        ref_kind=ref_kind,
+        ref_id=7,
+    )
+
+
 async def test_language_and_burst_state(db: Database) -> None:
     korce, korce_county = (await _places(db))["Korçë"]
     await _grant(db, 7, RoleKind.CHAIR, county_id=korce_county, municipality_id=korce)
     async with db.write() as session:
         session.add(Account(telegram_id=7, language="en", created_at=NOW))
-        card = await outbox.enqueue_id(
-            session,
-            chat_id=7,
-            method="sendMessage",
-            payload={"text": "card"},
-            now=NOW,
-            ref_kind="application",
-            ref_id=1,
-        )
-        old_summary = await outbox.enqueue_id(
-            session,
-            chat_id=7,
-            method="sendMessage",
-            payload={"text": "old"},
-            now=NOW - timedelta(hours=2),
-            ref_kind="burst",
-            ref_id=7,
-        )
+        card = await _message_to_7(session, "application", NOW)
+        old_summary = await _message_to_7(session, "burst", NOW - timedelta(hours=2))
     assert card is not None and old_summary is not None
     (chair,) = await _deciders(db, korce, korce_county)
     assert chair.language == "en" and chair.card_queued
@@ -127,15 +124,7 @@ async def test_language_and_burst_state(db: Database) -> None:
 
     async with db.write() as session:
         await outbox.cancel_queued_to(session, 7, "application")
-        summary = await outbox.enqueue_id(
-            session,
-            chat_id=7,
-            method="sendMessage",
-            payload={"text": "3"},
-            now=NOW,
-            ref_kind="burst",
-            ref_id=7,
-        )
+        summary = await _message_to_7(session, "burst", NOW)
     assert summary is not None
     (chair,) = await _deciders(db, korce, korce_county)
     assert not chair.card_queued and chair.summary_id == summary

@@ -78,7 +78,7 @@ async def send_text(db: Database, chat_id: int, text: str, **extra: Any) -> int:
             **extra,
         )
     assert delivery is not None
-    return delivery.id
+    return delivery
 
 
 async def load(db: Database, delivery_id: int) -> Delivery:

@@ -68,15 +68,9 @@ async def refresh_summary(
         await outbox.cancel_queued_to(session, decider.telegram_id, APPLICATION_REF)
     payload = _payload(await _pending_for(session, decider.grants), language)
     if decider.summary_id is not None:
-        await outbox.enqueue_edit_id(
-            session,
-            original_id=decider.summary_id,
-            payload=payload,
-            now=now,
-            not_before=_settled(services),
-        )
+        await _edit_summary(session, services, decider.summary_id, payload, now)
         return
-    await outbox.enqueue_id(
+    await outbox.enqueue(
         session,
         chat_id=decider.telegram_id,
         method="sendMessage",
@@ -85,6 +79,19 @@ async def refresh_summary(
         ref_kind=SUMMARY_REF,
         ref_id=decider.telegram_id,
         priority=1,
+    )
+
+
+async def _edit_summary(
+    session: AsyncSession,
+    services: Services,
+    summary_id: int,
+    payload: dict[str, object],
+    now: datetime,
+) -> None:
+    """The summary shows the new count, in an edit held back so later changes fold in."""
+    await outbox.enqueue_edit_id(
+        session, original_id=summary_id, payload=payload, now=now, not_before=_settled(services)
     )
 
 
@@ -101,10 +108,4 @@ async def recount(
         if current is not None:
             grants = await active_grants(session, recipient_id)
             payload = _payload(await _pending_for(session, grants), languages[recipient_id])
-            await outbox.enqueue_edit(
-                session,
-                original_id=current.id,
-                payload=payload,
-                now=now,
-                not_before=_settled(services),
-            )
+            await _edit_summary(session, services, current.id, payload, now)

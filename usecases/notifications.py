@@ -156,7 +156,7 @@ async def send_card(
         card = application_card(services, member, now, phone_shared=shared)
         text = f"{_(note)}\n\n{card}" if note else card
         markup = decision_buttons(member.id).to_dict()
-    queued = await outbox.enqueue_id(
+    queued = await outbox.enqueue(
         session,
         chat_id=decider.telegram_id,
         method="sendMessage",
