@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.enrolment import municipality_code
 from domain.permissions import RoleKind
 from domain.registration import Step
+from domain.registration.state import Draft
 from storage import audit
 from storage.accounts import ensure_account
 from storage.db import Database
-from storage.drafts import discard_draft, start_draft
+from storage.drafts import discard_draft, save_draft, start_draft
 from storage.geography import list_places
 from storage.members import latest_member, submit_application
 from storage.models import Member
@@ -111,13 +112,16 @@ async def _apply(
     at = now - timedelta(hours=applicant.hours_ago)
     person = applicant.telegram_id
     await ensure_account(session, person, PRACTICE_LANGUAGE, at)
-    draft = await start_draft(session, person, PRACTICE_LANGUAGE, Step.SUMMARY.value, at)
-    consent_id = draft.consent_id
-    draft.full_name = applicant.full_name
-    draft.birth_date = applicant.birth_date
-    draft.phone_e164 = applicant.phone_e164
-    draft.phone_verified = True
-    draft.municipality_id = municipality_id
+    consent_id = await start_draft(session, person, PRACTICE_LANGUAGE, Step.SUMMARY.value, at)
+    answers = Draft(
+        Step.SUMMARY,
+        full_name=applicant.full_name,
+        birth_date=applicant.birth_date,
+        phone_e164=applicant.phone_e164,
+        phone_verified=True,
+        municipality_id=municipality_id,
+    )
+    await save_draft(session, person, answers, at)
     result = await submit_application(session, person, PRACTICE_LANGUAGE, at)
     if result.member is None:
         await discard_draft(session, person)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Account
 
 
@@ -35,6 +36,18 @@ async def ensure_account(
         session.add(account)
         await session.flush()
     return account
+
+
+async def open_account(
+    session: AsyncSession, telegram_id: int, language: str, now: datetime
+) -> None:
+    """Make sure the person has an account (consent): one INSERT that does nothing when
+    they have one, no object loaded or flushed."""
+    await session.execute(
+        dialect_insert(session)(Account)
+        .values(telegram_id=telegram_id, language=language, created_at=now)
+        .on_conflict_do_nothing()
+    )
 
 
 async def set_language(

@@ -222,11 +222,16 @@ _TURN_TABLES: Final = frozenset({"registration_draft", "member"})
 
 @event.listens_for(TurnSession, "do_orm_execute")
 def _turn_rows_changed(state: Any) -> None:
-    """An INSERT, UPDATE or DELETE of drafts or entries through the session: what the turn
-    read of them is stale, so the next question asks the database."""
+    """An INSERT, UPDATE or DELETE through the session: what the turn found missing in that
+    table, and what it read of drafts or entries, is stale; the next question asks the
+    database."""
     if state.is_select:
         return
-    if any(getattr(m.class_, "__tablename__", None) in _TURN_TABLES for m in state.all_mappers):
+    classes = {mapper.class_ for mapper in state.all_mappers}
+    missing = state.session.info.get(MISSING_ROWS)
+    if missing:  # a row found missing may exist now
+        state.session.info[MISSING_ROWS] = {(k, i) for k, i in missing if k not in classes}
+    if any(getattr(kind, "__tablename__", None) in _TURN_TABLES for kind in classes):
         state.session.info.pop(TURN_DRAFTS, None)
         state.session.info.pop(TURN_STANDINGS, None)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -151,30 +151,39 @@ async def start_draft(
     now: datetime,
     *,
     municipality_id: int | None = None,
-) -> RegistrationDraft:
-    """Record consent and open a draft; an existing draft is kept (consent pressed twice).
+) -> int | None:
+    """Record consent and open a draft; the consent's id. An existing draft is kept
+    (consent pressed twice): its consent's id.
 
-    `municipality_id` is an enrolment link's municipality, already answered.
+    `municipality_id` is an enrolment link's municipality, already answered. Two INSERTs,
+    not the unit of work's flushes (measured: they were most of a consent's CPU).
     """
-    draft = await session.get(RegistrationDraft, telegram_id)
+    draft = await session.get(RegistrationDraft, telegram_id)  # the turn knows: no query
     if draft is not None:
-        return draft
-    consent = Consent(
-        telegram_id=telegram_id, notice_version=NOTICE_VERSION, language=language, given_at=now
+        return draft.consent_id
+    consent_id = (
+        await session.execute(
+            insert(Consent)
+            .values(
+                telegram_id=telegram_id,
+                notice_version=NOTICE_VERSION,
+                language=language,
+                given_at=now,
+            )
+            .returning(Consent.id)
+        )
+    ).scalar_one()
+    await session.execute(
+        insert(RegistrationDraft).values(
+            telegram_id=telegram_id,
+            step=first_step,
+            consent_id=consent_id,
+            municipality_id=municipality_id,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(consent)
-    await session.flush()
-    draft = RegistrationDraft(
-        telegram_id=telegram_id,
-        step=first_step,
-        consent_id=consent.id,
-        municipality_id=municipality_id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(draft)
-    await session.flush()
-    return draft
+    return int(consent_id)
 
 
 #: Set in `session.info` by a session that erased personal data: once committed, the

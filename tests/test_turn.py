@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from domain.registration.state import Draft, Step
 from storage import inbox
-from storage.accounts import ensure_account
+from storage.accounts import ensure_account, open_account
 from storage.db import Database
 from storage.drafts import load_draft, save_draft, start_draft
 from storage.models import Account, InboxUpdate, RegistrationDraft
@@ -84,3 +84,22 @@ async def test_the_inbox_stores_once_and_marks_on_either_path(db: Database) -> N
         assert set(rows) == {12} and rows[12].payload == {"b": 2}
         marked = await session.get(InboxUpdate, 11)
         assert marked is not None and marked.payload == {} and marked.processed_at == NOW
+
+
+async def test_rows_written_by_statements_are_not_taken_for_missing(db: Database) -> None:
+    """Consent writes the account, the consent and the draft as INSERT statements, not as
+    objects: what the turn found missing must be asked again, not answered from memory."""
+    async with db.write() as session:
+        await read_turn(session, 503)
+        assert await session.get(Account, 503) is None
+        await open_account(session, 503, "sq", NOW)
+        account = await session.get(Account, 503)
+        assert account is not None and account.language == "sq"
+        await open_account(session, 503, "en", NOW)  # a second press changes nothing
+        consent_id = await start_draft(session, 503, "sq", Step.NAME.value, NOW)
+        assert await start_draft(session, 503, "sq", Step.NAME.value, NOW) == consent_id
+        draft = await load_draft(session, 503)
+        assert draft is not None and draft.step is Step.NAME
+    async with db.read() as session:
+        turn = await read_turn(session, 503)
+        assert turn.language == "sq" and turn.draft is not None

@@ -29,7 +29,7 @@ from domain.registration.outcomes import (
 )
 from domain.registration.state import State
 from storage import audit
-from storage.accounts import ensure_account
+from storage.accounts import open_account
 from storage.drafts import discard_draft, load_draft, save_draft, start_draft
 from storage.members import SubmitProblem, standing, submit_application, verified_phone_in_use
 from storage.reason_waits import clear_reason_wait
@@ -106,8 +106,8 @@ async def _write(
             step = effect.draft.step
             assert step is not None
             language = current_language()
-            await ensure_account(session, telegram_id, language, now)
-            row = await start_draft(
+            await open_account(session, telegram_id, language, now)
+            consent_id = await start_draft(
                 session,
                 telegram_id,
                 language,
@@ -121,7 +121,7 @@ async def _write(
                 actor_id=telegram_id,
                 action="consent.given",
                 subject_kind="consent",
-                subject_id=row.consent_id,
+                subject_id=consent_id,
             )
         elif isinstance(effect, SaveDraft):
             await save_draft(session, telegram_id, effect.draft, now)
