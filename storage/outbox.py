@@ -17,10 +17,11 @@ shown in reports and logs.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -58,6 +59,24 @@ def short_error(error: str) -> str:
 QUEUED_MESSAGES = "queued_messages"
 
 
+_ENQUEUED_COLUMNS: Final = (
+    "chat_id", "method", "payload", "ref_kind", "ref_id", "dedupe_key", "priority", "status",
+    "attempts", "not_before", "created_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _enqueueing(insert: Any) -> Any:
+    """A dialect's INSERT of a delivery, built once with bind parameters (every card,
+    outcome and reply queued durably runs it; building it cost more than running it)."""
+    return (
+        insert(Delivery)
+        .values({column: bindparam(column) for column in _ENQUEUED_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
+        .returning(Delivery.id)
+    )
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -92,44 +111,50 @@ async def enqueue(
         raise ValueError("chat_id is a column of its own, not part of the payload")
     if not_before is None and not _NOT_BEFORE_NULLABLE:
         not_before = ASAP
-    insert = dialect_insert(session)
-    statement = (
-        insert(Delivery)
-        .values(
-            chat_id=chat_id,
-            method=method,
-            payload=payload,
-            ref_kind=ref_kind,
-            ref_id=ref_id,
-            dedupe_key=dedupe_key,
-            priority=priority,
-            status=QUEUED,
-            attempts=0,
-            not_before=not_before,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
-        .returning(Delivery.id)
-    )
-    new_id = (await session.execute(statement)).scalar_one_or_none()
+    values = {
+        "chat_id": chat_id,
+        "method": method,
+        "payload": payload,
+        "ref_kind": ref_kind,
+        "ref_id": ref_id,
+        "dedupe_key": dedupe_key,
+        "priority": priority,
+        "status": QUEUED,
+        "attempts": 0,
+        "not_before": not_before,
+        "created_at": now,
+    }
+    statement = _enqueueing(dialect_insert(session))
+    new_id = (await session.execute(statement, values)).scalar_one_or_none()
     if new_id is not None:
         session.info[QUEUED_MESSAGES] = True
     return new_id
 
 
-async def _locked(session: AsyncSession, delivery_id: int) -> Delivery | None:
-    """The row as it is now, locked on PostgreSQL until the transaction ends.
-
-    populate_existing: an object already in the session would otherwise keep stale values.
-    SQLite ignores FOR UPDATE; its write transaction (BEGIN IMMEDIATE) is exclusive anyway.
-    """
-    statement = (
-        select(Delivery)
-        .where(Delivery.id == delivery_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+#: What an edit needs of the row it edits, locked (built once: bench/registration.py).
+_LOCKED: Final = (
+    select(
+        Delivery.id,
+        Delivery.chat_id,
+        Delivery.method,
+        Delivery.payload,
+        Delivery.edits_delivery_id,
+        Delivery.ref_kind,
+        Delivery.ref_id,
+        Delivery.priority,
+        Delivery.status,
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    .where(Delivery.id == bindparam("delivery_id"))
+    .with_for_update()
+)
+
+
+async def _locked(session: AsyncSession, delivery_id: int) -> Row[Any] | None:
+    """The row as it is now (columns, not an object: nothing stale from the session, no
+    object to load), locked on PostgreSQL until the transaction ends. SQLite ignores FOR
+    UPDATE; its write transaction (BEGIN IMMEDIATE) is exclusive anyway.
+    """
+    return (await session.execute(_LOCKED, {"delivery_id": delivery_id})).one_or_none()
 
 
 async def enqueue_edit(
