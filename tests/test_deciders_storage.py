@@ -14,7 +14,8 @@ from domain.permissions import RoleKind
 from storage import outbox
 from storage.db import Database
 from storage.deciders import deciders_over
-from storage.models import Account, Delivery, Municipality, Role
+from storage.models import Account, Delivery, Municipality
+from storage.roles import grant_role, revoke_role
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 APPLICANT = 555
@@ -37,18 +38,19 @@ async def _grant(
     municipality_id: int | None = None,
     revoked: bool = False,
 ) -> None:
-    async with db.write() as session:
-        session.add(
-            Role(
-                telegram_id=telegram_id,
-                kind=kind.value,
-                county_id=county_id,
-                municipality_id=municipality_id,
-                source="cli",
-                granted_at=NOW,
-                revoked_at=NOW if revoked else None,
-            )
+    async with db.write() as session:  # as the CLI grants and revokes
+        role = await grant_role(
+            session,
+            telegram_id=telegram_id,
+            kind=kind,
+            county_id=county_id,
+            municipality_id=municipality_id,
+            source="cli",
+            granted_by=None,
+            now=NOW,
         )
+        if revoked:
+            await revoke_role(session, role.id, revoked_by=None, now=NOW)
 
 
 async def _deciders(db: Database, municipality_id: int, county_id: int) -> list:  # type: ignore[type-arg]
