@@ -41,13 +41,12 @@ def _status(member: Member) -> str:
 
 
 def how_to_search() -> Reply:
-    return Reply(
-        _(
-            "Write /kerko followed by a name or a phone number, for example:\n"
-            "/kerko Arben Hoxha\n/kerko 069 123 4567\n"
-            "Letters without ë or ç work too."
-        )
+    example = _(
+        "Write /kerko followed by a name or a phone number, for example:\n"
+        "/kerko Arben Hoxha\n/kerko 069 123 4567"
     )
+    letters = _("Letters without ë or ç work too.")
+    return Reply(f"{example}\n{letters}")
 
 
 def results(

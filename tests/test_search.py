@@ -21,6 +21,9 @@ async def test_a_chair_finds_a_member_without_diacritics_and_reveals_one_phone(
     harness: BotHarness,
 ) -> None:
     chair = await make_officer(harness, 9101, "Besa Kola")
+    # /kerko alone says how, in Albanian, that letters without ë or ç are fine.
+    how = await harness.say(chair, "/kerko")
+    assert "/kerko 069 123 4567\nMund të shkruani edhe pa ë ose ç." in (how.text or "")
     _member, member_id = await apply(harness, 9102, "Arbën Hoxha")
     async with harness.database.read() as session:
         phone = await session.scalar(select(Member.phone_e164).where(Member.id == member_id))
