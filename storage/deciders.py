@@ -53,7 +53,7 @@ def _statement() -> Select[Any]:
         Delivery.status == QUEUED,
     )
     # The message to edit: the newest summary row's root (an edit row names the message
-    # it edits; every edit names the root, storage.outbox.enqueue_edit_id).
+    # it edits; every edit names the root, storage.outbox.enqueue_edit).
     summary = (
         select(func.coalesce(Delivery.edits_delivery_id, Delivery.id))
         .where(

@@ -164,23 +164,6 @@ async def enqueue_edit(
     payload: dict[str, Any],
     now: datetime,
     not_before: datetime | None = None,
-) -> Delivery | None:
-    """`enqueue_edit_id`, with the edit's row loaded."""
-    edit_id = await enqueue_edit_id(
-        session, original_id=original_id, payload=payload, now=now, not_before=not_before
-    )
-    if edit_id is None:
-        return None
-    return await session.get(Delivery, edit_id, populate_existing=True)
-
-
-async def enqueue_edit_id(
-    session: AsyncSession,
-    *,
-    original_id: int,
-    payload: dict[str, Any],
-    now: datetime,
-    not_before: datetime | None = None,
 ) -> int | None:
     """Change the text (and buttons) of the message delivery `original_id` sends or sent.
 

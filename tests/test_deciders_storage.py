@@ -134,7 +134,7 @@ async def test_language_and_burst_state(db: Database) -> None:
     # Sent, then edited: the newest row is the edit, the message to edit is still the first.
     async with db.write() as session:
         await session.execute(update(Delivery).where(Delivery.id == summary).values(status="sent"))
-        edit = await outbox.enqueue_edit_id(
+        edit = await outbox.enqueue_edit(
             session, original_id=summary, payload={"text": "4"}, now=NOW
         )
     assert edit is not None and edit != summary

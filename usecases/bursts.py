@@ -90,7 +90,7 @@ async def _edit_summary(
     now: datetime,
 ) -> None:
     """The summary shows the new count, in an edit held back so later changes fold in."""
-    await outbox.enqueue_edit_id(
+    await outbox.enqueue_edit(
         session, original_id=summary_id, payload=payload, now=now, not_before=_settled(services)
     )
 
