@@ -324,19 +324,6 @@ async def cancel_ids(session: AsyncSession, delivery_ids: list[int], reason: str
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def has_queued_to(session: AsyncSession, chat_id: int, ref_kind: str) -> bool:
-    found = await session.scalar(
-        select(Delivery.id)
-        .where(
-            Delivery.chat_id == chat_id,
-            Delivery.ref_kind == ref_kind,
-            Delivery.status == QUEUED,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
 async def latest_to(
     session: AsyncSession, chat_id: int, ref_kind: str, *, since: datetime
 ) -> Delivery | None:
