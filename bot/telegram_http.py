@@ -16,12 +16,15 @@ the outbox retry.
 
 from __future__ import annotations
 
+import functools
 import json
+import urllib.request
 from typing import Any, Final
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 _JSON: Final = {"Content-Type": "application/json"}
 
@@ -44,6 +47,10 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        # The environment's proxies, read once (urllib's rules, as httpx read them): aiohttp's
+        # trust_env looked them up, and ~/.netrc, in a worker thread on every request — two
+        # thread hops per Bot API call (py-spy on bench/registration.py).
+        self._proxies: dict[str, str] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -54,10 +61,9 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
                 headers={"User-Agent": self.USER_AGENT},
-                # The environment's proxy settings, as httpx honoured them.
-                trust_env=True,
                 skip_auto_headers=("Accept-Encoding",),
             )
+            self._proxies = urllib.request.getproxies()
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -107,7 +113,12 @@ class AiohttpRequest(BaseRequest):
                 headers = _JSON
         try:
             async with session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                proxy=_proxy_for(url, tuple(self._proxies.items())) if self._proxies else None,
             ) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:
@@ -125,6 +136,19 @@ async def close_requests(bot: Any) -> None:
     for request in getattr(bot, "_request", ()):
         if isinstance(request, AiohttpRequest):
             await request.shutdown()
+
+
+@functools.lru_cache(maxsize=64)
+def _proxy_for(url: str, proxies: tuple[tuple[str, str], ...]) -> str | None:
+    """The proxy for a URL's scheme unless NO_PROXY exempts its host (urllib's rules)."""
+    parsed = URL(url)
+    table = dict(proxies)
+    proxy = table.get(parsed.scheme or "") or table.get("all")
+    if proxy is None or parsed.host is None:
+        return None
+    if urllib.request.proxy_bypass_environment(parsed.host, table):
+        return None
+    return proxy
 
 
 def _given(value: Any, default: float | None) -> float | None:
