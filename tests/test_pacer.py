@@ -50,6 +50,17 @@ async def test_slots_are_spaced_at_the_rate(api: FakeApi) -> None:
     await pacer.shutdown()
 
 
+async def test_an_idle_pacer_lets_a_call_through_without_its_dispatcher(api: FakeApi) -> None:
+    pacer = Pacer(rate_per_second=10, per_chat_interval=0)
+    await send(pacer, api, "first", chat=1)
+    assert pacer._dispatcher is None  # granted in place: no task, no hand-off
+    await asyncio.gather(*(send(pacer, api, f"next{n}", chat=2 + n) for n in range(2)))
+    assert pacer._dispatcher is not None  # the second call found the slot taken and waited
+    times = [t for t, _ in api.sent]
+    assert times[2] - times[0] >= 2 / 10 * 0.95  # still one slot per 1/rate
+    await pacer.shutdown()
+
+
 async def test_a_reply_goes_before_waiting_notifications_and_bulk(api: FakeApi) -> None:
     pacer = Pacer(rate_per_second=10, per_chat_interval=0)
     backlog = [
@@ -59,15 +70,16 @@ async def test_a_reply_goes_before_waiting_notifications_and_bulk(api: FakeApi) 
         asyncio.create_task(send(pacer, api, f"card{n}", chat=200 + n, priority=NOTIFY))
         for n in range(3)
     ]
-    await asyncio.sleep(0.01)  # the backlog is waiting; the first slot went to card0
+    await asyncio.sleep(0.01)  # the backlog is waiting; bulk0 found the pacer idle and went
     reply = asyncio.create_task(send(pacer, api, "reply", chat=1, priority=REPLY))
     await asyncio.gather(reply, *backlog)
     order = [label for _, label in api.sent]
-    # The reply waits one slot (the one already granted), not behind the queue; cards
-    # (notifications) go before the announcement's bulk, except that every fifth slot goes
-    # to the longest-waiting call (bulk0 here), so bulk is never starved.
-    assert order == ["card0", "reply", "card1", "card2", "bulk0"] + [
-        f"bulk{n}" for n in range(1, 5)
+    # A call that finds the pacer idle goes at once, whatever its priority (bulk0). The
+    # reply then waits one slot, not behind the queue; cards (notifications) go before the
+    # announcement's bulk, except that every fifth slot goes to the longest-waiting call
+    # (bulk1 here), so bulk is never starved.
+    assert order == ["bulk0", "reply", "card0", "card1", "bulk1", "card2"] + [
+        f"bulk{n}" for n in range(2, 5)
     ]
     await pacer.shutdown()
 
