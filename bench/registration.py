@@ -3,6 +3,10 @@ python-telegram-bot echo bot on the same emulator (the framework's floor).
 
     python bench/registration.py --members 100
 
+The saturated run alternates the two bots over `--rounds` rounds (3 by default) and quotes
+the median of the rounds' ratios: this machine's speed drifts by a third within minutes
+(a fixed CPU loop measured 0.31-0.50 s), so only figures taken side by side compare.
+
 Prints figures only. Latency is measured from the moment a member's update is queued at the
 emulator to the bot's answer arriving there, so it includes long-poll pickup, the inbox
 write, the handler's database work and the reply's HTTP round trip.
@@ -93,6 +97,7 @@ class Measure:
     profile: cProfile.Profile | None = None
     # Statements per update kind (a sequential run, one update at a time: `_count_kinds`).
     kinds: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    count_kinds: bool = True
 
 
 async def bench_regjistri(
@@ -150,7 +155,7 @@ async def bench_regjistri(
         if counted.profile is not None:
             counted.profile.disable()
         counted.run = (counted.statements, counted.in_turns)
-        if measure is not None and not think:
+        if measure is not None and measure.count_kinds and not think:
             await _count_kinds(emulator, counted, members)
         await runner.stop()
     await emulator.stop()
@@ -232,6 +237,19 @@ async def bench_echo(
     await app.shutdown()
     await emulator.stop()
     return elapsed, latencies
+
+
+def _ratios(
+    ours: tuple[float, list[float]],
+    floor: tuple[float, list[float]],
+    mine: Measure,
+    echo: Measure,
+) -> tuple[float, float]:
+    """(regjistri's updates/s as a share of the floor's, its CPU per update over the floor's)."""
+    (ours_time, ours_lat), (floor_time, floor_lat) = ours, floor
+    throughput = (len(ours_lat) / ours_time) / (len(floor_lat) / floor_time)
+    cpu = (mine.cpu / len(ours_lat)) / (echo.cpu / len(floor_lat))
+    return throughput, cpu
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -345,26 +363,47 @@ def main() -> None:
         "--top", type=int, default=0, help="with --profile: the N hottest functions"
     )
     parser.add_argument("--no-paced", action="store_true", help="only the saturated run")
-    args = parser.parse_args()
-    mine, echo = Measure(), Measure()
-    if args.profile:
-        # CPU time of the event loop's thread, not wall time: waiting in epoll is not work.
-        mine.profile = cProfile.Profile(time.thread_time)
-        echo.profile = cProfile.Profile(time.thread_time)
-    ours = asyncio.run(bench_regjistri(args.members, measure=mine))
-    floor = asyncio.run(bench_echo(args.members, measure=echo))
-    _report(
-        f"Saturation: {args.members} members, {STEPS} updates each, no pauses (closed loop)",
-        args.members,
-        ours,
-        floor,
-        (mine, echo),
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="saturated rounds, regjistri and the floor alternating; the median ratio is quoted",
     )
-    if mine.profile is not None and echo.profile is not None:
-        _grouped(mine.profile, "regjistri")
-        _grouped(echo.profile, "PTB echo (floor)")
-        if args.top:
-            _top(mine.profile, args.top)
+    args = parser.parse_args()
+    rounds = []
+    for round_number in range(args.rounds):
+        # Alternating, so a slower spell of this (shared, virtual) machine falls on both bots
+        # of a round: each round's ratio is measured side by side, and the median is quoted.
+        mine, echo = Measure(count_kinds=round_number == 0), Measure()
+        if args.profile and round_number == 0:
+            # CPU time of the event loop's thread, not wall time: waiting in epoll is not work.
+            mine.profile = cProfile.Profile(time.thread_time)
+            echo.profile = cProfile.Profile(time.thread_time)
+        ours = asyncio.run(bench_regjistri(args.members, measure=mine))
+        floor = asyncio.run(bench_echo(args.members, measure=echo))
+        _report(
+            f"Saturation, round {round_number + 1} of {args.rounds}: {args.members} members, "
+            f"{STEPS} updates each, no pauses (closed loop)",
+            args.members,
+            ours,
+            floor,
+            (mine, echo),
+        )
+        rounds.append(_ratios(ours, floor, mine, echo))
+        if mine.profile is not None and echo.profile is not None:
+            _grouped(mine.profile, "regjistri")
+            _grouped(echo.profile, "PTB echo (floor)")
+            if args.top:
+                _top(mine.profile, args.top)
+            print()
+    if len(rounds) > 1:
+        throughput = statistics.median(r[0] for r in rounds)
+        cpu = statistics.median(r[1] for r in rounds)
+        print(
+            f"Median over {len(rounds)} rounds: regjistri's updates/s {throughput:.2f} of the "
+            f"floor's (target >= 0.67), CPU per update {cpu:.2f}x the floor's (target <= 1.5x); "
+            "per round: " + ", ".join(f"{t:.2f}/{c:.2f}x" for t, c in rounds)
+        )
         print()
     if args.no_paced:
         return
