@@ -222,18 +222,30 @@ _TURN_TABLES: Final = frozenset({"registration_draft", "member"})
 
 @event.listens_for(TurnSession, "do_orm_execute")
 def _turn_rows_changed(state: Any) -> None:
-    """An INSERT, UPDATE or DELETE through the session: what the turn found missing in that
-    table, and what it read of drafts or entries, is stale; the next question asks the
-    database."""
+    """An INSERT, UPDATE or DELETE through the session: see `forget_written`."""
     if state.is_select:
         return
-    classes = {mapper.class_ for mapper in state.all_mappers}
-    missing = state.session.info.get(MISSING_ROWS)
+    _forget_tables(state.session, {mapper.local_table.name for mapper in state.all_mappers})
+
+
+def forget_written(session: AsyncSession | Session, table: Any) -> None:
+    """A statement wrote `table` (also one run on the session's connection, as
+    storage/prepared.py does): what the turn found missing in that table, and what it read
+    of drafts or entries, is stale; the next question asks the database."""
+    _forget_tables(
+        session.sync_session if isinstance(session, AsyncSession) else session, {table.name}
+    )
+
+
+def _forget_tables(session: Session, tables: set[str]) -> None:
+    missing = session.info.get(MISSING_ROWS)
     if missing:  # a row found missing may exist now
-        state.session.info[MISSING_ROWS] = {(k, i) for k, i in missing if k not in classes}
-    if any(getattr(kind, "__tablename__", None) in _TURN_TABLES for kind in classes):
-        state.session.info.pop(TURN_DRAFTS, None)
-        state.session.info.pop(TURN_STANDINGS, None)
+        session.info[MISSING_ROWS] = {
+            (k, i) for k, i in missing if getattr(k, "__tablename__", None) not in tables
+        }
+    if tables & _TURN_TABLES:
+        session.info.pop(TURN_DRAFTS, None)
+        session.info.pop(TURN_STANDINGS, None)
 
 
 @event.listens_for(TurnSession, "after_transaction_end")
@@ -247,7 +259,7 @@ def _turn_ends(session: Session, transaction: Any) -> None:
 
 #: `session.info` key: the sqlite3 connection of the session's transaction (`sqlite_connection`).
 _SQLITE_CONNECTION: Final = "sqlite3_connection"
-_SQLITE_DIALECT: Final = SQLiteDialect_aiosqlite()
+SQLITE_DIALECT: Final = SQLiteDialect_aiosqlite()
 
 
 async def sqlite_connection(session: AsyncSession) -> sqlite3.Connection | None:
@@ -293,14 +305,14 @@ def sqlite_run(
 def sqlite_bind(column: Column[Any]) -> Callable[[Any], Any]:
     """How SQLAlchemy turns a Python value into this column's SQLite value (types included:
     dates, aware UTC datetimes, JSON, booleans), for statements run on `sqlite_connection`."""
-    processor = column.type.dialect_impl(_SQLITE_DIALECT).bind_processor(_SQLITE_DIALECT)
+    processor = column.type.dialect_impl(SQLITE_DIALECT).bind_processor(SQLITE_DIALECT)
     return processor if processor is not None else _same
 
 
 @functools.cache
 def sqlite_result(column: Column[Any]) -> Callable[[Any], Any]:
     """How SQLAlchemy turns this column's SQLite value back into the Python value."""
-    processor = column.type.dialect_impl(_SQLITE_DIALECT).result_processor(_SQLITE_DIALECT, None)
+    processor = column.type.dialect_impl(SQLITE_DIALECT).result_processor(SQLITE_DIALECT, None)
     return processor if processor is not None else _same
 
 
