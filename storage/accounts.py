@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import dialect_insert
 from storage.models import Account
+from storage.prepared import Prepared
 
 
 async def get_account(session: AsyncSession, telegram_id: int) -> Account | None:
@@ -43,11 +44,21 @@ async def open_account(
 ) -> None:
     """Make sure the person has an account (consent): one INSERT that does nothing when
     they have one, no object loaded or flushed."""
-    await session.execute(
-        dialect_insert(session)(Account)
-        .values(telegram_id=telegram_id, language=language, created_at=now)
+    await _OPEN_ACCOUNT.run(session, telegram_id=telegram_id, language=language, now=now)
+
+
+_OPEN_ACCOUNT = Prepared(
+    *(
+        insert(Account)
+        .values(
+            telegram_id=bindparam("telegram_id"),
+            language=bindparam("language"),
+            created_at=bindparam("now"),
+        )
         .on_conflict_do_nothing()
+        for insert in (sqlite.insert, postgresql.insert)
     )
+)
 
 
 async def set_language(

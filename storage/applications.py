@@ -6,10 +6,12 @@ another municipality's member, whatever the handler asks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Select, bindparam, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.decisions import membership_number
 from domain.permissions import Scope
 from storage.models import Delivery, Member, MembershipCounter, Municipality
+from storage.prepared import Prepared
 
 # The outbox's ref_kind of a decider's copy (usecases.notifications.APPLICATION).
 APPLICATION_REF = "application"
@@ -61,9 +64,30 @@ async def pending_in_scope(
 
 
 async def count_pending_in_scope(session: AsyncSession, scope: Scope) -> int:
-    """How many applications wait for a decision in the scope (a burst summary's count)."""
-    base = in_scope(select(Member.id).where(Member.status == "pending"), scope)
-    return int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    """How many applications wait for a decision in the scope (a burst summary's count).
+
+    Every submission in a burst asks it, so it is prepared once per shape of scope (how
+    many counties, how many municipalities), with the ids as parameters.
+    """
+    counties, municipalities = sorted(scope.county_ids), sorted(scope.municipality_ids)
+    statement = _pending_count(scope.national, len(counties), len(municipalities))
+    values = {
+        **{f"county_{n}": county for n, county in enumerate(counties)},
+        **{f"municipality_{n}": place for n, place in enumerate(municipalities)},
+    }
+    return int(await statement.scalar(session, **values) or 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _pending_count(national: bool, counties: int, municipalities: int) -> Prepared:
+    """The count for a scope of this shape: `in_scope` itself, given parameters for ids."""
+    shape: Any = Scope(
+        national=national,
+        county_ids=frozenset(bindparam(f"county_{n}") for n in range(counties)),
+        municipality_ids=frozenset(bindparam(f"municipality_{n}") for n in range(municipalities)),
+    )
+    base = in_scope(select(Member.id).where(Member.status == "pending"), shape)
+    return Prepared(select(func.count()).select_from(base.subquery()))
 
 
 async def pending_older_than(session: AsyncSession, cutoff: datetime) -> list[Member]:

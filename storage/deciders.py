@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.permissions import Grant, RoleKind
 from storage.models import Account, Delivery, Role
 from storage.outbox import QUEUED, SENDING, SENT
+from storage.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def _statement() -> Select[Any]:
         .where(
             Delivery.chat_id == Role.telegram_id,
             Delivery.ref_kind == bindparam("summary_ref"),
-            Delivery.status.in_((QUEUED, SENDING, SENT)),
+            # Literals, not one expanding parameter: the SQL is prepared once (Prepared).
+            Delivery.status.in_([literal(QUEUED), literal(SENDING), literal(SENT)]),
             Delivery.created_at >= bindparam("since", type_=Delivery.created_at.type),
         )
         .order_by(Delivery.id.desc())
@@ -83,7 +85,17 @@ def _statement() -> Select[Any]:
     )
 
 
-_DECIDERS: Final = _statement()
+@dataclass(frozen=True)
+class _Held:
+    """What one row says of the person holding the grant it carries."""
+
+    telegram_id: int
+    language: str | None
+    queued: bool
+    summary: int | None
+
+
+_DECIDERS: Final = Prepared(_statement())
 
 
 async def deciders_over(
@@ -98,26 +110,22 @@ async def deciders_over(
 ) -> list[Decider]:
     """The chairs of the municipality; with none, the county's coordinators; with neither,
     the admins — never the applicant. One statement (see the module's docstring)."""
-    rows = (
-        await session.execute(
-            _DECIDERS,
-            {
-                "municipality": municipality_id,
-                "county": county_id,
-                "applicant": applicant_id,
-                "card_ref": card_ref,
-                "summary_ref": summary_ref,
-                "since": since,
-            },
-        )
-    ).all()
+    rows = await _DECIDERS.rows(
+        session,
+        municipality=municipality_id,
+        county=county_id,
+        applicant=applicant_id,
+        card_ref=card_ref,
+        summary_ref=summary_ref,
+        since=since,
+    )
     held = [
         (
-            Grant(role_id=row.id, kind=RoleKind(row.kind), county_id=row.county_id,
-                  municipality_id=row.municipality_id),
-            row,
+            Grant(role_id=role_id, kind=RoleKind(kind), county_id=county,
+                  municipality_id=municipality),
+            _Held(telegram_id, language, bool(queued), summary),
         )
-        for row in rows
+        for role_id, telegram_id, kind, county, municipality, language, queued, summary in rows
     ]  # fmt: skip
     grants: dict[int, list[Grant]] = {}
     for grant, row in held:
@@ -132,7 +140,7 @@ async def deciders_over(
             if any(getattr(grant, column) != value for column, value in place.items()):
                 continue
             found[person] = Decider(
-                person, grant, tuple(grants[person]), row.language, bool(row.queued), row.summary
+                person, grant, tuple(grants[person]), row.language, row.queued, row.summary
             )
         return list(found.values())
 

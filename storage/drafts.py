@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -17,6 +17,7 @@ from domain.privacy import NOTICE_VERSION
 from domain.registration.state import Draft, parse_step
 from storage.db import TURN_DRAFTS, sqlite_bind, sqlite_connection, sqlite_run
 from storage.models import Consent, Member, RegistrationDraft
+from storage.prepared import Prepared
 
 #: `session.info` key: rows held for the transaction, so the identity map keeps them.
 HELD_ROWS: Final = "held_rows"
@@ -161,29 +162,44 @@ async def start_draft(
     draft = await session.get(RegistrationDraft, telegram_id)  # the turn knows: no query
     if draft is not None:
         return draft.consent_id
-    consent_id = (
-        await session.execute(
-            insert(Consent)
-            .values(
-                telegram_id=telegram_id,
-                notice_version=NOTICE_VERSION,
-                language=language,
-                given_at=now,
-            )
-            .returning(Consent.id)
-        )
-    ).scalar_one()
-    await session.execute(
-        insert(RegistrationDraft).values(
-            telegram_id=telegram_id,
-            step=first_step,
-            consent_id=consent_id,
-            municipality_id=municipality_id,
-            created_at=now,
-            updated_at=now,
-        )
+    consent_id = await _CONSENT.scalar(
+        session,
+        telegram_id=telegram_id,
+        notice_version=NOTICE_VERSION,
+        language=language,
+        now=now,
+    )
+    await _OPEN_DRAFT.run(
+        session,
+        telegram_id=telegram_id,
+        step=first_step,
+        consent_id=consent_id,
+        municipality_id=municipality_id,
+        now=now,
     )
     return int(consent_id)
+
+
+_CONSENT = Prepared(
+    insert(Consent)
+    .values(
+        telegram_id=bindparam("telegram_id"),
+        notice_version=bindparam("notice_version"),
+        language=bindparam("language"),
+        given_at=bindparam("now"),
+    )
+    .returning(Consent.id)
+)
+_OPEN_DRAFT = Prepared(
+    insert(RegistrationDraft).values(
+        telegram_id=bindparam("telegram_id"),
+        step=bindparam("step"),
+        consent_id=bindparam("consent_id"),
+        municipality_id=bindparam("municipality_id"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 #: Set in `session.info` by a session that erased personal data: once committed, the
@@ -196,10 +212,19 @@ async def drop_submitted_draft(session: AsyncSession, telegram_id: int) -> None:
 
     One DELETE; the session forgets the row, and the turn's read knows it is gone.
     """
-    await session.execute(
-        delete(RegistrationDraft).where(RegistrationDraft.telegram_id == telegram_id)
-    )
+    if identity_key(RegistrationDraft, telegram_id) in session.identity_map:
+        # A loaded row: the session's DELETE also takes it out of the identity map.
+        await session.execute(
+            delete(RegistrationDraft).where(RegistrationDraft.telegram_id == telegram_id)
+        )
+    else:
+        await _DROP_DRAFT.run(session, telegram_id=telegram_id)
     session.info.setdefault(TURN_DRAFTS, {})[telegram_id] = None
+
+
+_DROP_DRAFT = Prepared(
+    delete(RegistrationDraft).where(RegistrationDraft.telegram_id == bindparam("telegram_id"))
+)
 
 
 async def discard_draft(session: AsyncSession, telegram_id: int) -> bool:

@@ -5,20 +5,21 @@ Queries for chairs and staff live in `storage.applications`, scoped by the actor
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Standing
 from domain.text import fold_name
-from storage.db import TURN_STANDINGS, dialect_insert
+from storage.db import TURN_STANDINGS
 from storage.drafts import drop_submitted_draft, load_draft
 from storage.models import MEMBER_ACTIVE, Consent, Member, RegistrationDraft
+from storage.prepared import Prepared
 
 
 class SubmitProblem(StrEnum):
@@ -108,7 +109,6 @@ _SUBMITTED: Final = (
 )  # fmt: skip
 
 
-@functools.cache
 def _submission(insert: Any) -> Any:
     """The submission's INSERT for a dialect, built once with bind parameters (building it
     per submission cost more CPU than running it: bench/registration.py --profile)."""
@@ -123,6 +123,9 @@ def _submission(insert: Any) -> Any:
         .on_conflict_do_nothing()
         .returning(Member.id, Member.consent_id)
     )
+
+
+_SUBMISSION = Prepared(_submission(sqlite.insert), _submission(postgresql.insert))
 
 
 async def submit_application(
@@ -161,8 +164,7 @@ async def submit_application(
         submitted_at=now,
     )
     values = {column: getattr(member, column) for column in _SUBMITTED}
-    statement = _submission(dialect_insert(session))
-    inserted = (await session.execute(statement, values)).one_or_none()
+    inserted = await _SUBMISSION.first(session, **values)
     if inserted is None:
         if await active_member(session, telegram_id) is not None:
             return SubmitResult(None, SubmitProblem.ALREADY_REGISTERED)

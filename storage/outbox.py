@@ -17,15 +17,15 @@ shown in reports and logs.
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import dialect_insert
 from storage.models import Delivery
+from storage.prepared import Prepared
 
 METHODS: Final = frozenset({"sendMessage", "editMessageText", "copyMessage"})
 
@@ -65,7 +65,6 @@ _ENQUEUED_COLUMNS: Final = (
 )  # fmt: skip
 
 
-@functools.cache
 def _enqueueing(insert: Any) -> Any:
     """A dialect's INSERT of a delivery, built once with bind parameters (every card,
     outcome and reply queued durably runs it; building it cost more than running it)."""
@@ -75,6 +74,9 @@ def _enqueueing(insert: Any) -> Any:
         .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
         .returning(Delivery.id)
     )
+
+
+_ENQUEUE: Final = Prepared(_enqueueing(sqlite.insert), _enqueueing(postgresql.insert))
 
 
 async def enqueue(
@@ -124,37 +126,76 @@ async def enqueue(
         "not_before": not_before,
         "created_at": now,
     }
-    statement = _enqueueing(dialect_insert(session))
-    new_id = (await session.execute(statement, values)).scalar_one_or_none()
+    new_id = await _ENQUEUE.scalar(session, **values)
     if new_id is not None:
         session.info[QUEUED_MESSAGES] = True
     return new_id
 
 
-#: What an edit needs of the row it edits, locked (built once: bench/registration.py).
-_LOCKED: Final = (
-    select(
-        Delivery.id,
-        Delivery.chat_id,
-        Delivery.method,
-        Delivery.payload,
-        Delivery.edits_delivery_id,
-        Delivery.ref_kind,
-        Delivery.ref_id,
-        Delivery.priority,
-        Delivery.status,
-    )
+class _Original(NamedTuple):
+    """What an edit needs of the row it edits."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    edits_delivery_id: int | None
+    ref_kind: str | None
+    ref_id: int | None
+    priority: int
+    status: str
+
+
+#: That row, locked (built once: bench/registration.py).
+_LOCKED: Final = Prepared(
+    select(*(getattr(Delivery, field) for field in _Original._fields))
     .where(Delivery.id == bindparam("delivery_id"))
     .with_for_update()
 )
+#: The payload of a message not sent yet, rewritten (if it is still queued).
+_REWRITE: Final = Prepared(
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery_id"), Delivery.status == QUEUED)
+    .values(payload=bindparam("new_payload", type_=Delivery.__table__.c.payload.type))
+)
+#: A queued edit of the message, overwritten by the newer one (only the latest matters).
+_OVERWRITE_EDIT: Final = Prepared(
+    update(Delivery)
+    .where(
+        Delivery.edits_delivery_id == bindparam("original"),
+        Delivery.method == "editMessageText",
+        Delivery.status == QUEUED,
+    )
+    .values(payload=bindparam("new_payload", type_=Delivery.__table__.c.payload.type))
+    .returning(Delivery.id)
+)
+_EDIT: Final = Prepared(
+    insert(Delivery)
+    .values(
+        {
+            "method": "editMessageText",
+            "status": QUEUED,
+            "attempts": 0,
+            **{
+                column: bindparam(f"v_{column}")
+                for column in (
+                    "chat_id", "payload", "edits_delivery_id", "ref_kind", "ref_id",
+                    "priority", "not_before", "created_at",
+                )
+            },
+        }
+    )
+    .returning(Delivery.id)
+)  # fmt: skip
 
 
-async def _locked(session: AsyncSession, delivery_id: int) -> Row[Any] | None:
+async def _locked(session: AsyncSession, delivery_id: int) -> _Original | None:
     """The row as it is now (columns, not an object: nothing stale from the session, no
     object to load), locked on PostgreSQL until the transaction ends. SQLite ignores FOR
     UPDATE; its write transaction (BEGIN IMMEDIATE) is exclusive anyway.
     """
-    return (await session.execute(_LOCKED, {"delivery_id": delivery_id})).one_or_none()
+    row = await _LOCKED.first(session, delivery_id=delivery_id)
+    return _Original(*row) if row is not None else None
 
 
 async def enqueue_edit(
@@ -194,12 +235,7 @@ async def enqueue_edit(
         # without reply_markup removes them, as editMessageText would).
         rewritten = {k: v for k, v in original.payload.items() if k != "reply_markup"}
         rewritten.update(payload)
-        result = await session.execute(
-            update(Delivery)
-            .where(Delivery.id == original.id, Delivery.status == QUEUED)
-            .values(payload=rewritten)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if await _REWRITE.count(session, delivery_id=original.id, new_payload=rewritten) == 1:
             return None
         # Claimed in between (PostgreSQL only): queue a real edit below.
         original = await _locked(session, original.id)
@@ -208,35 +244,21 @@ async def enqueue_edit(
         return None
 
     # Sending or sent (or a queued copyMessage, whose text cannot be rewritten): edit it.
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.edits_delivery_id == original.id,
-            Delivery.method == "editMessageText",
-            Delivery.status == QUEUED,
-        )
-        .values(payload=payload)
-        .returning(Delivery.id)
-    )
-    pending = result.scalars().first()
+    pending = await _OVERWRITE_EDIT.scalar(session, original=original.id, new_payload=payload)
     if pending is not None:
         return int(pending)
-    edit = Delivery(
-        chat_id=original.chat_id,
-        method="editMessageText",
-        payload=payload,
-        edits_delivery_id=original.id,
-        ref_kind=original.ref_kind,
-        ref_id=original.ref_id,
-        priority=original.priority,
-        status=QUEUED,
-        attempts=0,
-        not_before=not_before or (None if _NOT_BEFORE_NULLABLE else ASAP),
-        created_at=now,
+    edit_id = await _EDIT.scalar(
+        session,
+        v_chat_id=original.chat_id,
+        v_payload=payload,
+        v_edits_delivery_id=original.id,
+        v_ref_kind=original.ref_kind,
+        v_ref_id=original.ref_id,
+        v_priority=original.priority,
+        v_not_before=not_before or (None if _NOT_BEFORE_NULLABLE else ASAP),
+        v_created_at=now,
     )
-    session.add(edit)
-    await session.flush()
-    return edit.id
+    return int(edit_id)
 
 
 async def deliveries_for(session: AsyncSession, ref_kind: str, ref_id: int) -> list[Delivery]:

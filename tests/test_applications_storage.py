@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from domain.permissions import Grant, RoleKind, Scope, scope_of
 from storage.applications import (
     application_in_scope,
+    count_pending_in_scope,
     decide,
     pending_in_scope,
     pending_older_than,
@@ -179,3 +180,29 @@ async def test_membership_numbers_are_sequential_per_municipality(db: Database) 
     assert numbers[korce] == [f"{korce_code}-{i:06d}" for i in range(1, 6)]
     assert numbers[tirane] == [f"{tirane_code}-{i:06d}" for i in range(1, 3)]
     assert distinct == len(rows) == 7
+
+
+async def test_the_pending_count_stays_within_every_shape_of_scope(db: Database) -> None:
+    """The burst summary's count, prepared per shape of scope: each shape counts its own."""
+    korce, korce_county, _ = await _place(db, "Korçë")
+    pogradec, _, _ = await _place(db, "Pogradec")  # same county as Korçë
+    tirane, tirane_county, _ = await _place(db, "Tiranë")
+    durres, _, _ = await _place(db, "Durrës")
+    for n, place in enumerate((korce, korce, pogradec, tirane, durres), start=1):
+        await _member(db, n, place)
+    decided = await _member(db, 9, korce)
+    await _decide(db, decided, approve=True, by=1)  # no longer pending: never counted
+    scopes = {
+        "national": (Scope(True, frozenset(), frozenset()), 5),
+        "Korçë": (_chair(korce, korce_county), 2),
+        "Korçë and Tiranë": (Scope(False, frozenset(), frozenset({korce, tirane})), 3),
+        "Korçë's county": (Scope(False, frozenset({korce_county}), frozenset()), 3),
+        "two counties": (Scope(False, frozenset({korce_county, tirane_county}), frozenset()), 4),
+        "a county and a place": (Scope(False, frozenset({korce_county}), frozenset({durres})), 4),
+        "nothing": (Scope(False, frozenset(), frozenset()), 0),
+    }
+    async with db.read() as session:
+        for name, (scope, expected) in scopes.items():
+            assert await count_pending_in_scope(session, scope) == expected, name
+            _, total = await pending_in_scope(session, scope, limit=1)
+            assert total == expected, name  # the same count as the list's
