@@ -212,13 +212,7 @@ async def drop_submitted_draft(session: AsyncSession, telegram_id: int) -> None:
 
     One DELETE; the session forgets the row, and the turn's read knows it is gone.
     """
-    if identity_key(RegistrationDraft, telegram_id) in session.identity_map:
-        # A loaded row: the session's DELETE also takes it out of the identity map.
-        await session.execute(
-            delete(RegistrationDraft).where(RegistrationDraft.telegram_id == telegram_id)
-        )
-    else:
-        await _DROP_DRAFT.run(session, telegram_id=telegram_id)
+    await _DROP_DRAFT.run(session, telegram_id=telegram_id)
     session.info.setdefault(TURN_DRAFTS, {})[telegram_id] = None
 
 

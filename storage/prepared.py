@@ -16,6 +16,8 @@ statement and the storage tests run on both.
 What the session's execution did besides running SQL is done here too:
 - pending ORM changes are flushed first (the session's autoflush), so the statement sees
   them;
+- after an UPDATE or DELETE, the objects the session holds of that table are read again
+  (or let go, when their row is gone), so nothing stale is read from them;
 - a statement that writes a table tells the turn's cache (`storage.db.forget_written`), as
   the session's `do_orm_execute` listener does for statements it runs.
 """
@@ -26,9 +28,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Table
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Delete, Update, UpdateBase
 
 from storage.db import SQLITE_DIALECT, forget_written, sqlite_connection, sqlite_run
 
@@ -39,7 +42,7 @@ class Prepared:
     Statements with expanding IN lists are refused: their SQL depends on the list's length.
     """
 
-    def __init__(self, sqlite_statement: ClauseElement, other: ClauseElement | None = None):
+    def __init__(self, sqlite_statement: ClauseElement, other: ClauseElement | None = None) -> None:
         """`sqlite_statement` compiled for SQLite; `other` the same statement for another
         backend when it is spelt differently (a dialect's own INSERT … ON CONFLICT)."""
         self.statement = sqlite_statement
@@ -70,10 +73,15 @@ class Prepared:
             for name in compiled.positiontup or ()
             if compiled.binds[name].required and name not in generated
         )
+        self._converts: Final = any(self._results)
         self._returns_rows: Final = bool(compiled._result_columns)
         self._writes: Final[Table | None] = (
             sqlite_statement.table if isinstance(sqlite_statement, UpdateBase) else None  # type: ignore[assignment]
         )
+        # An UPDATE or DELETE changes rows the session may hold as objects: those are read
+        # again after it (the session's own synchronize_session cannot evaluate a WHERE of
+        # bind parameters, and left them stale too).
+        self._changes_rows: Final = isinstance(sqlite_statement, Update | Delete)
 
     def _sqlite_values(self, values: dict[str, Any]) -> list[Any]:
         out = []
@@ -91,6 +99,16 @@ class Prepared:
     ) -> tuple[Sequence[tuple[Any, ...]], int]:
         if not self._required <= values.keys():
             raise KeyError(f"no value for {', '.join(sorted(self._required - values.keys()))}")
+        held = self._held_rows(session) if self._changes_rows else []
+        try:
+            return await self._run(session, values)
+        finally:
+            for row in held:
+                await _bring_up_to_date(session, row)
+
+    async def _run(
+        self, session: AsyncSession, values: dict[str, Any]
+    ) -> tuple[Sequence[tuple[Any, ...]], int]:
         raw = await sqlite_connection(session)
         if raw is None:
             result: Any = await session.execute(self.other, values)
@@ -103,12 +121,22 @@ class Prepared:
         if self._writes is not None:
             forget_written(session, self._writes)
         fetched = cursor.fetchall() if cursor.description is not None else []
-        if any(self._results):
+        if self._converts:
             fetched = [
                 tuple(v if p is None else p(v) for p, v in zip(self._results, row, strict=True))
                 for row in fetched
             ]
         return fetched, cursor.rowcount if cursor.description is None else len(fetched)
+
+    def _held_rows(self, session: AsyncSession) -> list[object]:
+        """The objects the session holds of the table this UPDATE or DELETE changes."""
+        return [
+            held
+            for held in session.identity_map.values()
+            # The statement's table may be an annotated copy: the name is what is shared.
+            if self._writes is not None
+            and getattr(type(held), "__tablename__", None) == self._writes.name
+        ]
 
     async def count(self, session: AsyncSession, **values: Any) -> int:
         """Run an UPDATE or DELETE; how many rows it changed."""
@@ -143,3 +171,12 @@ def _fallback(bind: Any, generator: Any) -> Callable[[], Any]:
 
         return missing
     return lambda: bind.value
+
+
+async def _bring_up_to_date(session: AsyncSession, row: object) -> None:
+    """Read a held object again after a statement changed its table; let it go if its row
+    is gone (a DELETE), as the session does with the objects of rows it deleted."""
+    try:
+        await session.refresh(row)
+    except InvalidRequestError:
+        session.expunge(row)

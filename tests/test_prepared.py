@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from storage.db import Database
 from storage.models import Account, Consent, RegistrationDraft
@@ -88,6 +88,27 @@ async def test_pending_changes_are_flushed_before_and_the_turn_forgets_what_it_w
         # The INSERT went past the session: the turn's "missing" must not hide the row.
         found = await session.get(Account, 9)
         assert found is not None and found.language == "sq"
+
+
+async def test_an_object_the_session_holds_is_kept_up_to_date_by_an_update(
+    db: Database,
+) -> None:
+    async with db.write() as session:
+        session.add(Account(telegram_id=10, language="sq", created_at=NOW))
+    async with db.write() as session:
+        held = await session.get(Account, 10)
+        assert held is not None and held.language == "sq"
+        assert await _RENAME.count(session, account=10) == 1
+        assert held.language == "en"  # not a stale "sq" from before the UPDATE
+        assert await _RENAME.count(session, account=11) == 0
+    async with db.write() as session:
+        held = await session.get(Account, 10)
+        assert held is not None
+        await Prepared(delete(Account).where(Account.telegram_id == bindparam("gone"))).run(
+            session, gone=10
+        )
+        assert held not in session  # its row is gone: no longer held as if it were there
+        assert await session.get(Account, 10) is None
 
 
 def test_a_statement_whose_sql_depends_on_its_values_is_refused() -> None:
