@@ -46,7 +46,6 @@ from typing import Any, Final
 
 import aiosqlite
 from sqlalchemy import Column, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi, SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -318,16 +317,6 @@ def sqlite_result(column: Column[Any]) -> Callable[[Any], Any]:
 
 def _same(value: Any) -> Any:
     return value
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"Regjistri supports SQLite and PostgreSQL, not {name}")
 
 
 def is_sqlite_url(url: str | URL) -> bool:
