@@ -50,7 +50,7 @@ class AiohttpRequest(BaseRequest):
         # The environment's proxies, read once (urllib's rules, as httpx read them): aiohttp's
         # trust_env looked them up, and ~/.netrc, in a worker thread on every request — two
         # thread hops per Bot API call (py-spy on bench/registration.py).
-        self._proxies: dict[str, str] = {}
+        self._proxies: tuple[tuple[str, str], ...] = ()
 
     @property
     def read_timeout(self) -> float | None:
@@ -63,7 +63,7 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 skip_auto_headers=("Accept-Encoding",),
             )
-            self._proxies = urllib.request.getproxies()
+            self._proxies = tuple(urllib.request.getproxies().items())
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -118,7 +118,7 @@ class AiohttpRequest(BaseRequest):
                 data=data,
                 headers=headers,
                 timeout=timeout,
-                proxy=_proxy_for(url, tuple(self._proxies.items())) if self._proxies else None,
+                proxy=_proxy_for(url, self._proxies) if self._proxies else None,
             ) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:

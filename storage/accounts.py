@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account
@@ -47,8 +46,8 @@ async def open_account(
     await _OPEN_ACCOUNT.run(session, telegram_id=telegram_id, language=language, now=now)
 
 
-_OPEN_ACCOUNT = Prepared(
-    *(
+_OPEN_ACCOUNT = Prepared.per_dialect(
+    lambda insert: (
         insert(Account)
         .values(
             telegram_id=bindparam("telegram_id"),
@@ -56,7 +55,6 @@ _OPEN_ACCOUNT = Prepared(
             created_at=bindparam("now"),
         )
         .on_conflict_do_nothing()
-        for insert in (sqlite.insert, postgresql.insert)
     )
 )
 

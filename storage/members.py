@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Any, Final
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.registration.state import Standing
@@ -125,7 +124,7 @@ def _submission(insert: Any) -> Any:
     )
 
 
-_SUBMISSION = Prepared(_submission(sqlite.insert), _submission(postgresql.insert))
+_SUBMISSION = Prepared.per_dialect(_submission)
 
 
 async def submit_application(

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery
@@ -76,7 +75,7 @@ def _enqueueing(insert: Any) -> Any:
     )
 
 
-_ENQUEUE: Final = Prepared(_enqueueing(sqlite.insert), _enqueueing(postgresql.insert))
+_ENQUEUE: Final = Prepared.per_dialect(_enqueueing)
 
 
 async def enqueue(

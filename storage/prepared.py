@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -82,6 +83,12 @@ class Prepared:
         # again after it (the session's own synchronize_session cannot evaluate a WHERE of
         # bind parameters, and left them stale too).
         self._changes_rows: Final = isinstance(sqlite_statement, Update | Delete)
+
+    @classmethod
+    def per_dialect(cls, build: Callable[[Any], ClauseElement]) -> Prepared:
+        """A statement spelt with each dialect's own INSERT (ON CONFLICT … DO NOTHING):
+        `build` gets that INSERT and returns the statement."""
+        return cls(build(sqlite.insert), build(postgresql.insert))
 
     def _sqlite_values(self, values: dict[str, Any]) -> list[Any]:
         out = []
